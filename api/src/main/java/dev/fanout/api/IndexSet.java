@@ -171,7 +171,43 @@ public final class IndexSet {
     if (index < 0) {
       throw new IllegalArgumentException("negative index " + index);
     }
-    return contains(index) ? this : union(range(index, index));
+    // Position of the first interval that starts after index.
+    int low = 0;
+    int high = bounds.length / 2;
+    while (low < high) {
+      int mid = (low + high) >>> 1;
+      if (bounds[2 * mid] <= index) {
+        low = mid + 1;
+      } else {
+        high = mid;
+      }
+    }
+    int after = low;
+    int before = after - 1;
+    if (before >= 0 && bounds[2 * before + 1] >= index) {
+      return this;
+    }
+    boolean joinsBefore = before >= 0 && bounds[2 * before + 1] == index - 1;
+    boolean joinsAfter = after < bounds.length / 2 && bounds[2 * after] == index + 1;
+    int[] next;
+    if (joinsBefore && joinsAfter) {
+      next = new int[bounds.length - 2];
+      System.arraycopy(bounds, 0, next, 0, 2 * before + 1);
+      System.arraycopy(bounds, 2 * after + 1, next, 2 * before + 1, bounds.length - 2 * after - 1);
+    } else if (joinsBefore) {
+      next = bounds.clone();
+      next[2 * before + 1] = index;
+    } else if (joinsAfter) {
+      next = bounds.clone();
+      next[2 * after] = index;
+    } else {
+      next = new int[bounds.length + 2];
+      System.arraycopy(bounds, 0, next, 0, 2 * after);
+      next[2 * after] = index;
+      next[2 * after + 1] = index;
+      System.arraycopy(bounds, 2 * after, next, 2 * after + 2, bounds.length - 2 * after);
+    }
+    return new IndexSet(next);
   }
 
   public IndexSet union(IndexSet other) {
