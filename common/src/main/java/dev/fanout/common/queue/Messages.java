@@ -1,0 +1,85 @@
+package dev.fanout.common.queue;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+
+/** The JSON codec for queue messages; garbage is rejected with a {@link BadMessageException}. */
+public final class Messages {
+  private static final ObjectMapper MAPPER =
+      JsonMapper.builder()
+          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .serializationInclusion(JsonInclude.Include.NON_NULL)
+          .build();
+  private static final int PREVIEW_BYTES = 120;
+
+  private Messages() {}
+
+  public static ObjectMapper mapper() {
+    return MAPPER;
+  }
+
+  public static String encode(Object message) {
+    try {
+      return MAPPER.writeValueAsString(message);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot encode " + message.getClass().getSimpleName(), e);
+    }
+  }
+
+  public static TaskMessage decodeTask(String body) {
+    TaskMessage task = decode(body, TaskMessage.class);
+    if (task.version() != TaskMessage.VERSION
+        || task.jobUid() == null
+        || task.namespace() == null
+        || task.name() == null
+        || task.handler() == null
+        || task.index() < 0) {
+      throw new BadMessageException("not a task message: " + preview(body));
+    }
+    return task;
+  }
+
+  public static Outcome decodeOutcome(String body) {
+    Outcome outcome = decode(body, Outcome.class);
+    if (outcome.jobUid() == null || outcome.kind() == null || outcome.index() < 0) {
+      throw new BadMessageException("not an outcome message: " + preview(body));
+    }
+    return outcome;
+  }
+
+  private static <T> T decode(String body, Class<T> type) {
+    if (body == null) {
+      throw new BadMessageException("empty message body");
+    }
+    try {
+      return MAPPER.readValue(body, type);
+    } catch (JsonProcessingException e) {
+      throw new BadMessageException(
+          "unreadable "
+              + type.getSimpleName()
+              + " ("
+              + e.getOriginalMessage()
+              + "): "
+              + preview(body));
+    }
+  }
+
+  /** The first bytes of a body, printable, for logs. */
+  public static String preview(String body) {
+    if (body == null) {
+      return "<null>";
+    }
+    String head = body.length() > PREVIEW_BYTES ? body.substring(0, PREVIEW_BYTES) + "…" : body;
+    return '"' + head.replaceAll("\\p{Cntrl}", "?") + '"';
+  }
+
+  /** A message body that is not what its queue carries. */
+  public static class BadMessageException extends RuntimeException {
+    public BadMessageException(String message) {
+      super(message);
+    }
+  }
+}
