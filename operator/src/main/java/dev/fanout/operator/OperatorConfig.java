@@ -1,0 +1,128 @@
+package dev.fanout.operator;
+
+import dev.fanout.common.config.ConfigException;
+import dev.fanout.common.config.Env;
+import dev.fanout.common.config.Setting;
+import dev.fanout.common.queue.QueueNames;
+import dev.fanout.common.queue.SqsSettings;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The operator's settings, read once from the environment. Each is declared here: variable,
+ * default, meaning; docs/configuration.md and the chart's values.yaml mirror this list.
+ */
+public record OperatorConfig(
+    List<String> namespaces,
+    String dbUrl,
+    String dbUser,
+    String dbPassword,
+    SqsSettings sqs,
+    boolean sqsEmbedded,
+    int sqsEmbeddedPort,
+    int httpPort,
+    int maxReceiveCount,
+    boolean leaderElection,
+    String leaseNamespace) {
+
+  public static final Setting NAMESPACES =
+      new Setting("FANOUT_NAMESPACES", "all namespaces", "comma-separated namespaces to watch");
+  public static final Setting DB_URL =
+      new Setting(
+          "FANOUT_DB_URL",
+          "an H2 file database under ./data",
+          "task rows: jdbc:h2:... or jdbc:postgresql://...");
+  public static final Setting DB_USER = new Setting("FANOUT_DB_USER", "", "database user");
+  public static final Setting DB_PASSWORD =
+      new Setting("FANOUT_DB_PASSWORD", "", "database password (never logged)");
+  public static final Setting SQS_EMBEDDED =
+      new Setting(
+          "FANOUT_SQS_EMBEDDED",
+          "true when no SQS endpoint nor region is set",
+          "serve an embedded SQS-compatible queue (ElasticMQ) from the operator process");
+  public static final Setting SQS_EMBEDDED_PORT =
+      new Setting("FANOUT_SQS_EMBEDDED_PORT", "9324", "the embedded queue's port");
+  public static final Setting HTTP_PORT =
+      new Setting("FANOUT_HTTP_PORT", "8080", "/healthz, /readyz, /metrics");
+  public static final Setting MAX_RECEIVE_COUNT =
+      new Setting(
+          "FANOUT_MAX_RECEIVE_COUNT",
+          "100",
+          "deliveries after which SQS moves a message to the pool's dead-letter queue");
+  public static final Setting LEADER_ELECTION =
+      new Setting(
+          "FANOUT_LEADER_ELECTION", "false", "elect one active operator (for replicas > 1)");
+  public static final Setting LEASE_NAMESPACE =
+      new Setting("POD_NAMESPACE", "", "namespace of the leader-election lease (set by the chart)");
+
+  public static final List<Setting> SETTINGS =
+      List.of(
+          NAMESPACES,
+          DB_URL,
+          DB_USER,
+          DB_PASSWORD,
+          SqsSettings.ENDPOINT,
+          SqsSettings.REGION,
+          SQS_EMBEDDED,
+          SQS_EMBEDDED_PORT,
+          SqsSettings.PREFIX,
+          HTTP_PORT,
+          MAX_RECEIVE_COUNT,
+          LEADER_ELECTION,
+          LEASE_NAMESPACE);
+
+  public static OperatorConfig from(Env env) {
+    String dbUrl = env.string(DB_URL, "jdbc:h2:file:" + Path.of("data", "fanout").toAbsolutePath());
+    if (!dbUrl.startsWith("jdbc:h2:") && !dbUrl.startsWith("jdbc:postgresql:")) {
+      throw new ConfigException(
+          DB_URL, "must start with jdbc:h2: or jdbc:postgresql:, was \"" + dbUrl + "\"");
+    }
+    URI endpoint = env.httpUrl(SqsSettings.ENDPOINT);
+    String region = env.raw(SqsSettings.REGION);
+    boolean embedded = env.bool(SQS_EMBEDDED, endpoint == null && region == null);
+    int embeddedPort = env.integer(SQS_EMBEDDED_PORT, 9324, 1, 65535);
+    if (embedded && endpoint != null) {
+      throw new ConfigException(
+          SQS_EMBEDDED, "is true but AWS_ENDPOINT_URL_SQS is set too; choose one");
+    }
+    if (embedded) {
+      endpoint = URI.create("http://localhost:" + embeddedPort);
+    }
+    QueueNames names = SqsSettings.queueNames(env);
+    boolean leaderElection = env.bool(LEADER_ELECTION, false);
+    String leaseNamespace = env.raw(LEASE_NAMESPACE);
+    if (leaderElection && leaseNamespace == null) {
+      throw new ConfigException(LEASE_NAMESPACE, "is required when FANOUT_LEADER_ELECTION is true");
+    }
+    return new OperatorConfig(
+        env.list(NAMESPACES),
+        dbUrl,
+        env.raw(DB_USER),
+        env.raw(DB_PASSWORD),
+        new SqsSettings(endpoint, region, names),
+        embedded,
+        embeddedPort,
+        env.integer(HTTP_PORT, 8080, 0, 65535),
+        env.integer(MAX_RECEIVE_COUNT, 100, 1, 1000),
+        leaderElection,
+        leaseNamespace);
+  }
+
+  /** Everything but the password, for the start-up log line. */
+  @Override
+  public String toString() {
+    return "namespaces="
+        + (namespaces.isEmpty() ? "all" : namespaces)
+        + " db="
+        + dbUrl.replaceAll("password=[^&;]*", "password=***")
+        + " sqs="
+        + (sqsEmbedded ? "embedded:" + sqsEmbeddedPort : sqs.endpoint() + " region=" + sqs.region())
+        + " queuePrefix="
+        + sqs.names().prefix()
+        + " httpPort="
+        + httpPort
+        + " leaderElection="
+        + leaderElection;
+  }
+}

@@ -1,0 +1,237 @@
+package dev.fanout.operator.db;
+
+import dev.fanout.api.IndexSet;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.function.IntFunction;
+import org.hibernate.SessionFactory;
+import org.hibernate.StatelessSession;
+
+/**
+ * The task rows: created once per Job in JDBC batches, marked sent as the fan-out goes, updated
+ * from workers' outcomes, and closed when the Job ends. Every write is idempotent, so a restart at
+ * any point repeats nothing harmful.
+ */
+public final class TaskStore {
+  private static final int INSERT_BATCH = 1000;
+
+  private final SessionFactory sessions;
+
+  public TaskStore(Database database) {
+    this.sessions = database.sessions();
+  }
+
+  /** A task not yet sent, with its merged parameters (null: the Job's parameters). */
+  public record PendingTask(int index, String params) {}
+
+  public JobRecord find(String uid) {
+    return sessions.fromStatelessTransaction(s -> s.get(JobRecord.class, uid));
+  }
+
+  /**
+   * Creates the Job's record and all its task rows in one transaction, unless they exist.
+   *
+   * @param params the merged parameters of task i as JSON, or null for every task of a count Job
+   */
+  public JobRecord createIfAbsent(JobRecord job, IntFunction<String> params) {
+    return sessions.fromStatelessTransaction(
+        s -> {
+          JobRecord existing = s.get(JobRecord.class, job.getUid());
+          if (existing != null) {
+            return existing;
+          }
+          s.insert(job);
+          s.setJdbcBatchSize(INSERT_BATCH);
+          for (int i = 0; i < job.getTotal(); i++) {
+            s.insert(new TaskRow(job.getUid(), i, params == null ? null : params.apply(i)));
+          }
+          return job;
+        });
+  }
+
+  /** Up to {@code limit} unsent tasks, lowest index first. */
+  public List<PendingTask> pending(String uid, int limit) {
+    return sessions.fromStatelessTransaction(
+        s ->
+            s
+                .createSelectionQuery(
+                    "select taskIndex, params from TaskRow where jobUid = :uid and state = :state"
+                        + " order by taskIndex",
+                    Object[].class)
+                .setParameter("uid", uid)
+                .setParameter("state", TaskState.PENDING)
+                .setMaxResults(limit)
+                .getResultList()
+                .stream()
+                .map(r -> new PendingTask((Integer) r[0], (String) r[1]))
+                .toList());
+  }
+
+  /** Number of tasks that have left PENDING: sent, finished, or not run. */
+  public long countSent(String uid) {
+    return sessions.fromStatelessTransaction(
+        s ->
+            s.createSelectionQuery(
+                    "select count(*) from TaskRow where jobUid = :uid and state <> :state",
+                    Long.class)
+                .setParameter("uid", uid)
+                .setParameter("state", TaskState.PENDING)
+                .getSingleResult());
+  }
+
+  public void markSent(String uid, IndexSet sent, Instant at) {
+    sessions.inStatelessTransaction(
+        s -> {
+          for (int[] range : sent.intervals()) {
+            s.createMutationQuery(
+                    "update TaskRow set state = :sent, sentAt = :at where jobUid = :uid"
+                        + " and taskIndex between :from and :to and state = :pending")
+                .setParameter("sent", TaskState.SENT)
+                .setParameter("at", at)
+                .setParameter("uid", uid)
+                .setParameter("from", range[0])
+                .setParameter("to", range[1])
+                .setParameter("pending", TaskState.PENDING)
+                .executeUpdate();
+          }
+        });
+  }
+
+  /** Per-state counts of a Job's rows. */
+  public Map<TaskState, Long> countByState(String uid) {
+    return sessions.fromStatelessTransaction(
+        s ->
+            s
+                .createSelectionQuery(
+                    "select state, count(*) from TaskRow where jobUid = :uid group by state",
+                    Object[].class)
+                .setParameter("uid", uid)
+                .getResultList()
+                .stream()
+                .collect(
+                    java.util.stream.Collectors.toMap(
+                        r -> (TaskState) r[0],
+                        r -> (Long) r[1],
+                        Long::sum,
+                        () -> new java.util.EnumMap<>(TaskState.class))));
+  }
+
+  public List<TaskRow> rows(String uid) {
+    return sessions.fromStatelessTransaction(
+        s ->
+            s.createSelectionQuery(
+                    "from TaskRow where jobUid = :uid order by taskIndex", TaskRow.class)
+                .setParameter("uid", uid)
+                .getResultList());
+  }
+
+  /** Applies attempts' details; a row already final keeps its verdict but gains details. */
+  public void recordOutcomes(List<OutcomeUpdate> updates) {
+    if (updates.isEmpty()) {
+      return;
+    }
+    sessions.inStatelessTransaction(
+        s -> {
+          for (OutcomeUpdate u : updates) {
+            apply(s, u);
+          }
+        });
+  }
+
+  private static void apply(StatelessSession s, OutcomeUpdate u) {
+    // A retried attempt changes no state; a final one wins over SENT, PENDING and NOT_RUN (the
+    // task did run), never over an earlier verdict.
+    String state =
+        u.state().isFinal()
+            ? "state = case when state in (:finals) then state else :state end,"
+            : "state = case when state in (:finals) then state else state end,";
+    var query =
+        s.createMutationQuery(
+                "update TaskRow set "
+                    + state
+                    + " attempts = case when attempts > :attempts then attempts else :attempts end,"
+                    + " startedAt = :started, finishedAt = :finished, durationMs = :duration,"
+                    + " lastError = :error, result = :result"
+                    + " where jobUid = :uid and taskIndex = :index")
+            .setParameter("finals", List.of(TaskState.SUCCEEDED, TaskState.FAILED))
+            .setParameter("attempts", u.attempts())
+            .setParameter("started", u.startedAt())
+            .setParameter("finished", u.finishedAt())
+            .setParameter("duration", u.durationMs())
+            .setParameter("error", u.error())
+            .setParameter("result", u.result())
+            .setParameter("uid", u.jobUid())
+            .setParameter("index", u.index());
+    if (u.state().isFinal()) {
+      query.setParameter("state", u.state());
+    }
+    query.executeUpdate();
+  }
+
+  /**
+   * Brings the rows of a finished Job in line with its status: indexes in the sets become SUCCEEDED
+   * or FAILED (where no outcome message said so yet), the rest NOT_RUN.
+   */
+  public void finish(String uid, String phase, IndexSet completed, IndexSet failed, Instant at) {
+    sessions.inStatelessTransaction(
+        s -> {
+          settle(s, uid, completed, TaskState.SUCCEEDED, at);
+          settle(s, uid, failed, TaskState.FAILED, at);
+          s.createMutationQuery(
+                  "update TaskRow set state = :notRun where jobUid = :uid"
+                      + " and state in (:open)")
+              .setParameter("notRun", TaskState.NOT_RUN)
+              .setParameter("uid", uid)
+              .setParameter("open", List.of(TaskState.PENDING, TaskState.SENT))
+              .executeUpdate();
+          s.createMutationQuery(
+                  "update JobRecord set phase = :phase, finishedAt = :at where uid = :uid"
+                      + " and finishedAt is null")
+              .setParameter("phase", phase)
+              .setParameter("at", at)
+              .setParameter("uid", uid)
+              .executeUpdate();
+        });
+  }
+
+  private static void settle(
+      StatelessSession s, String uid, IndexSet indexes, TaskState state, Instant at) {
+    for (int[] range : indexes.intervals()) {
+      s.createMutationQuery(
+              "update TaskRow set state = :state, finishedAt = coalesce(finishedAt, :at)"
+                  + " where jobUid = :uid and taskIndex between :from and :to"
+                  + " and state in (:open)")
+          .setParameter("state", state)
+          .setParameter("at", at)
+          .setParameter("uid", uid)
+          .setParameter("from", range[0])
+          .setParameter("to", range[1])
+          .setParameter("open", List.of(TaskState.PENDING, TaskState.SENT))
+          .executeUpdate();
+    }
+  }
+
+  /** Marks the Job's rows as history: the Job itself is gone. */
+  public void markDeleted(String uid, Instant at) {
+    sessions.inStatelessTransaction(
+        s ->
+            s.createMutationQuery(
+                    "update JobRecord set deletedAt = :at where uid = :uid and deletedAt is null")
+                .setParameter("at", at)
+                .setParameter("uid", uid)
+                .executeUpdate());
+  }
+
+  /** One attempt's details for a row. */
+  public record OutcomeUpdate(
+      String jobUid,
+      int index,
+      TaskState state,
+      int attempts,
+      Instant startedAt,
+      Instant finishedAt,
+      Long durationMs,
+      String error,
+      String result) {}
+}

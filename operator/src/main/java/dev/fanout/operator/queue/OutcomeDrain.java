@@ -1,0 +1,138 @@
+package dev.fanout.operator.queue;
+
+import dev.fanout.common.queue.Messages;
+import dev.fanout.common.queue.Messages.BadMessageException;
+import dev.fanout.common.queue.Outcome;
+import dev.fanout.operator.db.TaskState;
+import dev.fanout.operator.db.TaskStore;
+import dev.fanout.operator.db.TaskStore.OutcomeUpdate;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequestEntry;
+import software.amazon.awssdk.services.sqs.model.Message;
+
+/**
+ * Drains the outcome queue into the task rows: attempts, timings, last error, short result. A
+ * message is deleted only after its batch is committed; one nobody can read is logged and removed.
+ */
+public final class OutcomeDrain implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(OutcomeDrain.class);
+
+  private final SqsClient sqs;
+  private final QueueAdmin queues;
+  private final TaskStore store;
+  private final Counter bad;
+  private final Counter drained;
+  private final List<Thread> threads = new ArrayList<>();
+  private volatile boolean running = true;
+
+  public OutcomeDrain(SqsClient sqs, QueueAdmin queues, TaskStore store, MeterRegistry registry) {
+    this.sqs = sqs;
+    this.queues = queues;
+    this.store = store;
+    this.bad = registry.counter("fanout_bad_messages", "queue", "outcomes");
+    this.drained = registry.counter("fanout_outcomes_drained");
+  }
+
+  public void start(int threadCount) {
+    for (int i = 0; i < threadCount; i++) {
+      threads.add(Thread.ofPlatform().daemon().name("outcome-drain-" + i).start(this::loop));
+    }
+  }
+
+  private void loop() {
+    int failures = 0;
+    while (running) {
+      try {
+        drainOnce(20);
+        failures = 0;
+      } catch (RuntimeException e) {
+        failures++;
+        long pause = Math.min(30_000, 500L << Math.min(failures, 6));
+        log.warn("Outcome queue: {}; trying again in {} ms", e.toString(), pause);
+        sleep(pause);
+      }
+    }
+  }
+
+  /** Receives one batch (waiting up to {@code waitSeconds}) and applies it; returns its size. */
+  public int drainOnce(int waitSeconds) {
+    String url = queues.outcomeQueue();
+    List<Message> messages =
+        sqs.receiveMessage(
+                b -> b.queueUrl(url).maxNumberOfMessages(10).waitTimeSeconds(waitSeconds))
+            .messages();
+    if (messages.isEmpty()) {
+      return 0;
+    }
+    List<OutcomeUpdate> updates = new ArrayList<>(messages.size());
+    for (Message m : messages) {
+      try {
+        updates.add(update(Messages.decodeOutcome(m.body())));
+      } catch (BadMessageException e) {
+        bad.increment();
+        log.warn("Outcome queue: removing a message nobody can read: {}", e.getMessage());
+      }
+    }
+    store.recordOutcomes(updates);
+    List<DeleteMessageBatchRequestEntry> deletes = new ArrayList<>(messages.size());
+    for (int i = 0; i < messages.size(); i++) {
+      deletes.add(
+          DeleteMessageBatchRequestEntry.builder()
+              .id(Integer.toString(i))
+              .receiptHandle(messages.get(i).receiptHandle())
+              .build());
+    }
+    sqs.deleteMessageBatch(b -> b.queueUrl(url).entries(deletes));
+    drained.increment(updates.size());
+    return messages.size();
+  }
+
+  static OutcomeUpdate update(Outcome o) {
+    TaskState state =
+        switch (o.kind()) {
+          case SUCCEEDED -> TaskState.SUCCEEDED;
+          case FAILED -> TaskState.FAILED;
+          case RETRYING -> TaskState.SENT;
+        };
+    Instant started = o.startedAtMillis() > 0 ? Instant.ofEpochMilli(o.startedAtMillis()) : null;
+    Instant finished = started == null ? null : started.plusMillis(o.durationMillis());
+    return new OutcomeUpdate(
+        o.jobUid(),
+        o.index(),
+        state,
+        o.attempt(),
+        started,
+        finished,
+        o.durationMillis(),
+        cut(o.reason() == null ? o.message() : o.reason() + ": " + o.message()),
+        cut(o.result()));
+  }
+
+  private static String cut(String text) {
+    if (text == null || text.equals("null: null")) {
+      return null;
+    }
+    return text.length() <= 1024 ? text : text.substring(text.length() - 1024);
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    threads.forEach(Thread::interrupt);
+  }
+}

@@ -1,0 +1,121 @@
+package dev.fanout.operator.queue;
+
+import dev.fanout.common.queue.QueueNames;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.CreateQueueRequest;
+import software.amazon.awssdk.services.sqs.model.GetQueueAttributesRequest;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+import software.amazon.awssdk.services.sqs.model.QueueNameExistsException;
+import software.amazon.awssdk.services.sqs.model.SetQueueAttributesRequest;
+
+/**
+ * Makes sure each pool's queue and dead-letter queue exist, joined by a redrive policy, and the
+ * outcome queue; remembers their URLs.
+ */
+public final class QueueAdmin {
+  private static final Logger log = LoggerFactory.getLogger(QueueAdmin.class);
+  public static final int VISIBILITY_TIMEOUT_SECONDS = 60;
+
+  /** What SQS allows: 14 days. */
+  private static final String RETENTION_SECONDS = "1209600";
+
+  private final SqsClient sqs;
+  private final QueueNames names;
+  private final int maxReceiveCount;
+  private final Map<String, String> taskQueues = new ConcurrentHashMap<>();
+  private final Map<String, String> deadLetterQueues = new ConcurrentHashMap<>();
+  private volatile String outcomeQueue;
+
+  /**
+   * @param maxReceiveCount the pool-wide ceiling after which SQS moves a message to the DLQ;
+   *     workers enforce each Job's own, lower, maxAttempts
+   */
+  public QueueAdmin(SqsClient sqs, QueueNames names, int maxReceiveCount) {
+    this.sqs = sqs;
+    this.names = names;
+    this.maxReceiveCount = maxReceiveCount;
+  }
+
+  public QueueNames names() {
+    return names;
+  }
+
+  /** The pool's task queue URL, creating the queue and its DLQ on first use. */
+  public String taskQueue(String pool) {
+    return taskQueues.computeIfAbsent(pool, this::createPool);
+  }
+
+  public String deadLetterQueue(String pool) {
+    taskQueue(pool);
+    return deadLetterQueues.get(pool);
+  }
+
+  /** The pools whose queues this operator has made sure of. */
+  public java.util.Set<String> pools() {
+    return java.util.Set.copyOf(taskQueues.keySet());
+  }
+
+  public String outcomeQueue() {
+    String url = outcomeQueue;
+    if (url == null) {
+      url =
+          create(
+              names.outcomes(),
+              Map.of(QueueAttributeName.MESSAGE_RETENTION_PERIOD, RETENTION_SECONDS));
+      outcomeQueue = url;
+    }
+    return url;
+  }
+
+  private String createPool(String pool) {
+    String dlqUrl =
+        create(
+            names.deadLetters(pool),
+            Map.of(QueueAttributeName.MESSAGE_RETENTION_PERIOD, RETENTION_SECONDS));
+    String dlqArn =
+        sqs.getQueueAttributes(
+                GetQueueAttributesRequest.builder()
+                    .queueUrl(dlqUrl)
+                    .attributeNames(QueueAttributeName.QUEUE_ARN)
+                    .build())
+            .attributes()
+            .get(QueueAttributeName.QUEUE_ARN);
+    String redrive =
+        "{\"maxReceiveCount\":\""
+            + maxReceiveCount
+            + "\",\"deadLetterTargetArn\":\""
+            + dlqArn
+            + "\"}";
+    String url =
+        create(
+            names.tasks(pool),
+            Map.of(
+                QueueAttributeName.VISIBILITY_TIMEOUT,
+                String.valueOf(VISIBILITY_TIMEOUT_SECONDS),
+                QueueAttributeName.MESSAGE_RETENTION_PERIOD,
+                RETENTION_SECONDS,
+                QueueAttributeName.REDRIVE_POLICY,
+                redrive));
+    deadLetterQueues.put(pool, dlqUrl);
+    log.info("Pool {}: queue {} with dead-letter queue {}", pool, url, dlqUrl);
+    return url;
+  }
+
+  /** Creates the queue, or brings an existing one's attributes in line. */
+  private String create(String name, Map<QueueAttributeName, String> attributes) {
+    try {
+      return sqs.createQueue(
+              CreateQueueRequest.builder().queueName(name).attributes(attributes).build())
+          .queueUrl();
+    } catch (QueueNameExistsException e) {
+      String url = sqs.getQueueUrl(b -> b.queueName(name)).queueUrl();
+      sqs.setQueueAttributes(
+          SetQueueAttributesRequest.builder().queueUrl(url).attributes(attributes).build());
+      return url;
+    }
+  }
+}

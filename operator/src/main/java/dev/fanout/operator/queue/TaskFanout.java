@@ -1,0 +1,257 @@
+package dev.fanout.operator.queue;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fanout.api.IndexSet;
+import dev.fanout.api.Job;
+import dev.fanout.api.JobSpec;
+import dev.fanout.common.queue.Messages;
+import dev.fanout.common.queue.TaskMessage;
+import dev.fanout.operator.db.TaskStore;
+import dev.fanout.operator.db.TaskStore.PendingTask;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
+import software.amazon.awssdk.services.sqs.model.SendMessageBatchResponse;
+
+/**
+ * Sends a Job's unsent tasks to its pool's queue, in batches of 10 with several calls in flight,
+ * keeping at most {@code parallelism} tasks queued or running. The task rows say what was sent, so
+ * a pass (or a restarted operator) resumes exactly where the last one stopped.
+ *
+ * <p>Passes run off the reconciler's thread; a request for a Job whose pass is running makes that
+ * pass go round once more instead of starting a second one.
+ */
+public final class TaskFanout implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(TaskFanout.class);
+
+  /** Rows read and sent per round of a pass. */
+  static final int CHUNK = 500;
+
+  private static final int BATCH = 10;
+
+  private final TaskStore store;
+  private final QueueAdmin queues;
+  private final SqsClient sqs;
+  private final Clock clock;
+  private final ExecutorService passes;
+  private final ExecutorService senders;
+  private final ScheduledExecutorService retries;
+  private final Map<String, Slot> slots = new ConcurrentHashMap<>();
+  private final Counter sent;
+  private final Timer sendLatency;
+
+  public TaskFanout(
+      TaskStore store, QueueAdmin queues, SqsClient sqs, MeterRegistry registry, Clock clock) {
+    this.store = store;
+    this.queues = queues;
+    this.sqs = sqs;
+    this.clock = clock;
+    this.passes =
+        Executors.newFixedThreadPool(2, Thread.ofPlatform().name("fanout-pass-", 0).factory());
+    this.senders =
+        Executors.newFixedThreadPool(8, Thread.ofPlatform().name("fanout-send-", 0).factory());
+    this.retries =
+        Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("fanout-retry").factory());
+    this.sent = registry.counter("fanout_tasks_sent");
+    this.sendLatency =
+        Timer.builder("fanout_send_batch").publishPercentileHistogram().register(registry);
+  }
+
+  /** One Job's pass state: the newest copy of the Job, and whether a pass runs or is owed. */
+  private static final class Slot {
+    volatile Job job;
+    final AtomicBoolean running = new AtomicBoolean();
+    final AtomicBoolean again = new AtomicBoolean();
+    volatile int failures;
+  }
+
+  /** Asks for a pass over this Job with its newest status; returns at once. */
+  public void request(Job job) {
+    Slot slot = slots.computeIfAbsent(job.getMetadata().getUid(), uid -> new Slot());
+    slot.job = job;
+    slot.again.set(true);
+    schedule(job.getMetadata().getUid(), slot);
+  }
+
+  /** Stops sending for this Job (finished, suspended, deleted); a running pass ends soon. */
+  public void forget(String uid) {
+    slots.remove(uid);
+  }
+
+  private void schedule(String uid, Slot slot) {
+    if (slot.running.compareAndSet(false, true)) {
+      passes.execute(() -> runPasses(uid, slot));
+    }
+  }
+
+  private void runPasses(String uid, Slot slot) {
+    try {
+      while (slot.again.getAndSet(false) && slots.get(uid) == slot) {
+        pass(uid, slot);
+      }
+    } catch (RuntimeException e) {
+      slot.failures++;
+      long delay = Math.min(30, 1L << Math.min(slot.failures, 5));
+      log.warn(
+          "Job {}: sending tasks failed ({}); trying again in {} s",
+          slot.job.ref(),
+          e.toString(),
+          delay);
+      retries.schedule(
+          () -> {
+            slot.again.set(true);
+            schedule(uid, slot);
+          },
+          delay,
+          TimeUnit.SECONDS);
+    } finally {
+      slot.running.set(false);
+    }
+    if (slot.again.get() && slots.get(uid) == slot) {
+      schedule(uid, slot);
+    }
+  }
+
+  private void pass(String uid, Slot slot) {
+    Job job = slot.job;
+    JobSpec spec = job.getSpec();
+    String queueUrl = queues.taskQueue(spec.effectivePool());
+    long inQueue = store.countSent(uid) - finished(job);
+    while (slots.get(uid) == slot) {
+      job = slot.job;
+      Integer parallelism = job.getSpec().getParallelism();
+      long budget = parallelism == null ? CHUNK : Math.min(CHUNK, parallelism - inQueue);
+      if (budget <= 0) {
+        return;
+      }
+      List<PendingTask> pending = store.pending(uid, (int) budget);
+      if (pending.isEmpty()) {
+        return;
+      }
+      List<Integer> done = send(job, queueUrl, pending);
+      store.markSent(uid, IndexSet.of(done), clock.instant());
+      sent.increment(done.size());
+      if (done.size() < pending.size()) {
+        throw new IllegalStateException(
+            (pending.size() - done.size()) + " of " + pending.size() + " sends failed");
+      }
+      slot.failures = 0;
+      inQueue = store.countSent(uid) - finished(slot.job);
+      log.debug("Job {}: sent {} tasks", job.ref(), done.size());
+    }
+  }
+
+  private static long finished(Job job) {
+    if (job.getStatus() == null) {
+      return 0;
+    }
+    return job.getStatus().completed().count() + (long) job.getStatus().failedSet().count();
+  }
+
+  /** Sends the tasks in parallel batches; returns the indexes SQS accepted. */
+  private List<Integer> send(Job job, String queueUrl, List<PendingTask> tasks) {
+    List<CompletableFuture<List<Integer>>> calls = new ArrayList<>();
+    for (int from = 0; from < tasks.size(); from += BATCH) {
+      List<PendingTask> batch = tasks.subList(from, Math.min(tasks.size(), from + BATCH));
+      calls.add(CompletableFuture.supplyAsync(() -> sendBatch(job, queueUrl, batch), senders));
+    }
+    List<Integer> accepted = new ArrayList<>(tasks.size());
+    RuntimeException failure = null;
+    for (CompletableFuture<List<Integer>> call : calls) {
+      try {
+        accepted.addAll(call.join());
+      } catch (RuntimeException e) {
+        failure = e;
+      }
+    }
+    if (accepted.isEmpty() && failure != null) {
+      throw failure;
+    }
+    return accepted;
+  }
+
+  private List<Integer> sendBatch(Job job, String queueUrl, List<PendingTask> batch) {
+    List<SendMessageBatchRequestEntry> entries = new ArrayList<>(batch.size());
+    for (PendingTask task : batch) {
+      entries.add(
+          SendMessageBatchRequestEntry.builder()
+              .id(Integer.toString(task.index()))
+              .messageBody(Messages.encode(message(job, task)))
+              .build());
+    }
+    SendMessageBatchResponse response =
+        sendLatency.record(() -> sqs.sendMessageBatch(b -> b.queueUrl(queueUrl).entries(entries)));
+    if (response.hasFailed() && !response.failed().isEmpty()) {
+      log.warn(
+          "Job {}: SQS refused {} of {} messages: {}",
+          job.ref(),
+          response.failed().size(),
+          entries.size(),
+          response.failed().get(0).message());
+    }
+    return response.successful().stream().map(e -> Integer.parseInt(e.id())).toList();
+  }
+
+  static TaskMessage message(Job job, PendingTask task) {
+    JobSpec spec = job.getSpec();
+    ObjectNode params;
+    if (task.params() != null) {
+      try {
+        params = (ObjectNode) Messages.mapper().readTree(task.params());
+      } catch (JsonProcessingException e) {
+        throw new IllegalStateException("task row " + task.index() + " holds bad JSON", e);
+      }
+    } else {
+      params =
+          spec.getParameters() instanceof ObjectNode object
+              ? object
+              : JsonNodeFactory.instance.objectNode();
+    }
+    return new TaskMessage(
+        TaskMessage.VERSION,
+        job.getMetadata().getUid(),
+        job.getMetadata().getNamespace(),
+        job.getMetadata().getName(),
+        task.index(),
+        spec.taskCount(),
+        spec.getHandler(),
+        spec.getCommand(),
+        params,
+        spec.effectiveMaxAttempts(),
+        spec.effectiveTaskTimeoutSeconds(),
+        spec.effectiveBackoff(),
+        0);
+  }
+
+  @Override
+  public void close() {
+    slots.clear();
+    retries.shutdownNow();
+    passes.shutdown();
+    senders.shutdown();
+    try {
+      passes.awaitTermination(10, TimeUnit.SECONDS);
+      senders.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,125 @@
+package dev.fanout.operator.reconcile;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fanout.api.Backoff;
+import dev.fanout.api.JobSpec;
+import dev.fanout.api.TaskSource;
+import dev.fanout.common.queue.Messages;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * Checks a spec beyond what the CRD schema catches, and everything the schema catches too (an API
+ * server without the schema, like the test mock, lets anything through). Each problem names its
+ * field.
+ */
+public final class SpecValidator {
+  private static final Pattern POOL = Pattern.compile(JobSpec.POOL_PATTERN);
+
+  private SpecValidator() {}
+
+  /** The problems, empty when the spec is valid. */
+  public static List<String> validate(JobSpec spec) {
+    List<String> problems = new ArrayList<>();
+    if (spec == null) {
+      return List.of("spec is required");
+    }
+    if (spec.getHandler() == null || spec.getHandler().isBlank()) {
+      problems.add("spec.handler is required");
+    }
+    tasks(spec.getTasks(), problems);
+    if (spec.getParameters() != null && !spec.getParameters().isObject()) {
+      problems.add("spec.parameters must be an object");
+    }
+    if ("exec".equals(spec.getHandler())
+        && (spec.getCommand() == null || spec.getCommand().isEmpty())) {
+      problems.add("spec.command is required when spec.handler is exec");
+    }
+    atLeast(problems, "spec.parallelism", spec.getParallelism(), 1);
+    range(problems, "spec.maxAttempts", spec.getMaxAttempts(), 1, 100);
+    range(problems, "spec.taskTimeoutSeconds", spec.getTaskTimeoutSeconds(), 1, 43200);
+    atLeast(problems, "spec.maxFailedTasks", spec.getMaxFailedTasks(), 0);
+    if (spec.getActiveDeadlineSeconds() != null && spec.getActiveDeadlineSeconds() < 1) {
+      problems.add(
+          "spec.activeDeadlineSeconds must be at least 1, was " + spec.getActiveDeadlineSeconds());
+    }
+    atLeast(problems, "spec.ttlSecondsAfterFinished", spec.getTtlSecondsAfterFinished(), 0);
+    if (spec.getPool() != null && !POOL.matcher(spec.getPool()).matches()) {
+      problems.add(
+          "spec.pool must be lowercase letters, digits and '-' (at most 40), was \""
+              + spec.getPool()
+              + "\"");
+    }
+    Backoff backoff = spec.getBackoff();
+    if (backoff != null) {
+      range(
+          problems,
+          "spec.backoff.initialSeconds",
+          backoff.getInitialSeconds(),
+          0,
+          Backoff.LIMIT_SECONDS);
+      range(problems, "spec.backoff.maxSeconds", backoff.getMaxSeconds(), 0, Backoff.LIMIT_SECONDS);
+      if (backoff.getFactor() != null && (backoff.getFactor() < 1 || backoff.getFactor() > 100)) {
+        problems.add("spec.backoff.factor must be between 1 and 100, was " + backoff.getFactor());
+      }
+    }
+    return problems;
+  }
+
+  private static void tasks(TaskSource tasks, List<String> problems) {
+    if (tasks == null) {
+      problems.add("spec.tasks is required");
+      return;
+    }
+    if ((tasks.getCount() == null) == (tasks.getItems() == null)) {
+      problems.add("exactly one of spec.tasks.count and spec.tasks.items must be set");
+      return;
+    }
+    if (tasks.getCount() != null) {
+      range(problems, "spec.tasks.count", tasks.getCount(), 1, TaskSource.MAX_COUNT);
+      return;
+    }
+    List<ObjectNode> items = tasks.getItems();
+    if (items.isEmpty() || items.size() > TaskSource.MAX_ITEMS) {
+      problems.add(
+          "spec.tasks.items must hold 1 to "
+              + TaskSource.MAX_ITEMS
+              + " items, has "
+              + items.size());
+      return;
+    }
+    for (int i = 0; i < items.size(); i++) {
+      JsonNode item = items.get(i);
+      if (item == null || !item.isObject()) {
+        problems.add("spec.tasks.items[" + i + "] must be an object");
+        continue;
+      }
+      int bytes = Messages.encode(item).getBytes(StandardCharsets.UTF_8).length;
+      if (bytes > TaskSource.MAX_ITEM_BYTES) {
+        problems.add(
+            "spec.tasks.items["
+                + i
+                + "] is "
+                + bytes
+                + " bytes as JSON; at most "
+                + TaskSource.MAX_ITEM_BYTES
+                + " allowed");
+      }
+    }
+  }
+
+  private static void range(List<String> problems, String field, Integer value, int min, int max) {
+    if (value != null && (value < min || value > max)) {
+      problems.add(field + " must be between " + min + " and " + max + ", was " + value);
+    }
+  }
+
+  private static void atLeast(List<String> problems, String field, Integer value, int min) {
+    if (value != null && value < min) {
+      problems.add(field + " must be at least " + min + ", was " + value);
+    }
+  }
+}

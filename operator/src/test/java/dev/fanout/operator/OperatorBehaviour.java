@@ -1,0 +1,222 @@
+package dev.fanout.operator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fanout.api.Job;
+import dev.fanout.api.JobCondition;
+import dev.fanout.api.JobPhase;
+import dev.fanout.api.TaskSource;
+import dev.fanout.common.queue.TaskMessage;
+import dev.fanout.operator.db.JobRecord;
+import dev.fanout.operator.db.TaskRow;
+import dev.fanout.operator.db.TaskState;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What the operator does with Jobs, against the real parts: the mock API server with the CRD,
+ * ElasticMQ, and a database (H2 or PostgreSQL, per subclass).
+ */
+abstract class OperatorBehaviour {
+  OperatorHarness h;
+  FanoutOperator operator;
+
+  abstract OperatorHarness harness();
+
+  @BeforeEach
+  void start() {
+    h = harness();
+    operator = h.startOperator();
+  }
+
+  @AfterEach
+  void stop() {
+    if (operator != null) {
+      operator.close();
+    }
+    h.close();
+  }
+
+  private static final Duration WAIT = Duration.ofSeconds(30);
+
+  @Test
+  void aJobBecomesOneRowAndOneMessagePerTaskWithWhatAWorkerNeeds() {
+    Job job = OperatorHarness.job("items", 0);
+    ObjectNode common = JsonNodeFactory.instance.objectNode().put("ms", 5).put("shared", "x");
+    job.getSpec().setParameters(common);
+    job.getSpec().setHandler("sleep");
+    job.getSpec().setMaxAttempts(4);
+    TaskSource items = new TaskSource();
+    items.setItems(
+        List.of(
+            JsonNodeFactory.instance.objectNode().put("name", "a"),
+            JsonNodeFactory.instance.objectNode().put("name", "b").put("ms", 7),
+            JsonNodeFactory.instance.objectNode().put("name", "c")));
+    job.getSpec().setTasks(items);
+    String uid = h.create(job).getMetadata().getUid();
+
+    await().atMost(WAIT).until(() -> operator.store().countSent(uid) == 3);
+    List<TaskMessage> messages = h.drain("default");
+    assertThat(messages).hasSize(3);
+    Map<Integer, TaskMessage> byIndex =
+        messages.stream().collect(Collectors.toMap(TaskMessage::index, m -> m));
+    assertThat(byIndex.keySet()).containsExactlyInAnyOrder(0, 1, 2);
+    TaskMessage b = byIndex.get(1);
+    assertThat(b.jobUid()).isEqualTo(uid);
+    assertThat(b.namespace()).isEqualTo("default");
+    assertThat(b.name()).isEqualTo("items");
+    assertThat(b.handler()).isEqualTo("sleep");
+    assertThat(b.total()).isEqualTo(3);
+    assertThat(b.maxAttempts()).isEqualTo(4);
+    assertThat(b.timeoutSeconds()).isEqualTo(600);
+    assertThat(b.params().get("name").asText()).isEqualTo("b");
+    assertThat(b.params().get("ms").asInt()).as("the item overrides the Job's").isEqualTo(7);
+    assertThat(b.params().get("shared").asText()).isEqualTo("x");
+    assertThat(byIndex.get(0).params().get("ms").asInt()).isEqualTo(5);
+
+    List<TaskRow> rows = operator.store().rows(uid);
+    assertThat(rows).extracting(TaskRow::getTaskIndex).containsExactly(0, 1, 2);
+    assertThat(rows).allSatisfy(r -> assertThat(r.getState()).isEqualTo(TaskState.SENT));
+    assertThat(rows.get(1).getParams()).contains("\"name\":\"b\"");
+
+    Job seen = h.get("items");
+    assertThat(seen.getStatus().getPhase()).isEqualTo(JobPhase.Running);
+    assertThat(seen.getStatus().getTotal()).isEqualTo(3);
+    assertThat(seen.getStatus().getStartTime()).isNotNull();
+    assertThat(seen.getStatus().getObservedGeneration())
+        .isEqualTo(seen.getMetadata().getGeneration());
+    assertThat(h.queueExists("default-dlq")).as("the pool's dead-letter queue").isTrue();
+  }
+
+  @Test
+  void parallelismCapsWhatIsInFlightAndTheOperatorTopsUpAsTasksFinish() {
+    Job job = OperatorHarness.job("capped", 50);
+    job.getSpec().setParallelism(5);
+    job.getSpec().setMaxFailedTasks(5);
+    String uid = h.create(job).getMetadata().getUid();
+
+    await().atMost(WAIT).until(() -> operator.store().countSent(uid) == 5);
+    assertThat(h.drain("default"))
+        .extracting(TaskMessage::index)
+        .containsExactlyInAnyOrder(0, 1, 2, 3, 4);
+
+    h.recordAsWorker("capped", "0-2", null);
+    await().atMost(WAIT).until(() -> operator.store().countSent(uid) == 8);
+    assertThat(h.drain("default"))
+        .extracting(TaskMessage::index)
+        .containsExactlyInAnyOrder(5, 6, 7);
+
+    h.recordAsWorker("capped", "0-6", "7");
+    await().atMost(WAIT).until(() -> operator.store().countSent(uid) == 13);
+    assertThat(operator.store().countSent(uid)).isEqualTo(13);
+  }
+
+  @Test
+  void anInvalidJobFailsWithAConditionNamingTheFieldAndNothingIsSent() {
+    Job job = OperatorHarness.job("bad", 10);
+    job.getSpec().setHandler("exec");
+    h.create(job);
+
+    await()
+        .atMost(WAIT)
+        .until(
+            () -> h.get("bad").getStatus() != null && h.get("bad").getStatus().getPhase() != null);
+    Job seen = h.get("bad");
+    assertThat(seen.getStatus().getPhase()).isEqualTo(JobPhase.Failed);
+    JobCondition failed = seen.getStatus().condition(JobCondition.FAILED);
+    assertThat(failed.getStatus()).isEqualTo("True");
+    assertThat(failed.getReason()).isEqualTo("InvalidSpec");
+    assertThat(failed.getMessage()).contains("spec.command");
+    assertThat(operator.store().find(seen.getMetadata().getUid())).isNull();
+    assertThat(h.queueExists("default")).isFalse();
+  }
+
+  @Test
+  void workersRecordingEveryTaskMakesTheJobSucceedAndTheRowsFollow() {
+    String uid = h.create(OperatorHarness.job("done", 20)).getMetadata().getUid();
+    await().atMost(WAIT).until(() -> operator.store().countSent(uid) == 20);
+
+    h.recordAsWorker("done", "0-19", null);
+    await().atMost(WAIT).until(() -> h.get("done").getStatus().getPhase() == JobPhase.Succeeded);
+    Job seen = h.get("done");
+    assertThat(seen.getStatus().isTrue(JobCondition.COMPLETE)).isTrue();
+    assertThat(seen.getStatus().getCompletionTime()).isNotNull();
+    assertThat(seen.getStatus().getCompletedIndexes())
+        .as("the worker's field survives")
+        .isEqualTo("0-19");
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(operator.store().countByState(uid))
+                    .isEqualTo(Map.of(TaskState.SUCCEEDED, 20L)));
+  }
+
+  @Test
+  void tooManyFailedTasksFailTheJobAtOnceAndTheRestIsNotRun() {
+    Job job = OperatorHarness.job("failing", 100);
+    job.getSpec().setParallelism(10);
+    job.getSpec().setMaxFailedTasks(1);
+    String uid = h.create(job).getMetadata().getUid();
+    await().atMost(WAIT).until(() -> operator.store().countSent(uid) == 10);
+
+    h.recordAsWorker("failing", "0-6", "7");
+    await().atMost(WAIT).until(() -> operator.store().countSent(uid) == 18);
+    h.recordAsWorker("failing", "0-6", "7-8");
+    await().atMost(WAIT).until(() -> h.get("failing").getStatus().getPhase() == JobPhase.Failed);
+    JobCondition failed = h.get("failing").getStatus().condition(JobCondition.FAILED);
+    assertThat(failed.getReason()).isEqualTo("MaxFailedTasksExceeded");
+    assertThat(failed.getMessage()).contains("2 tasks failed");
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(operator.store().countByState(uid))
+                    .containsEntry(TaskState.SUCCEEDED, 7L)
+                    .containsEntry(TaskState.FAILED, 2L)
+                    .containsEntry(TaskState.NOT_RUN, 91L));
+  }
+
+  @Test
+  void anOperatorStoppedMidFanOutAndRestartedSendsEachTaskExactlyOnce() {
+    String uid = h.create(OperatorHarness.job("big", 20_000)).getMetadata().getUid();
+    await().atMost(WAIT).until(() -> operator.store().countSent(uid) >= 2_000);
+    operator.close();
+    long sentBefore =
+        new dev.fanout.operator.db.TaskStore(
+                new dev.fanout.operator.db.Database(h.dbUrl, h.dbUser, h.dbPassword))
+            .countSent(uid);
+    assertThat(sentBefore).as("stopped in the middle").isLessThan(20_000);
+
+    operator = h.startOperator();
+    await().atMost(Duration.ofMinutes(2)).until(() -> operator.store().countSent(uid) == 20_000);
+    List<TaskMessage> messages = h.drain("default");
+    Set<Integer> distinct = messages.stream().map(TaskMessage::index).collect(Collectors.toSet());
+    assertThat(distinct).hasSize(20_000);
+    assertThat(messages).hasSize(20_000);
+  }
+
+  @Test
+  void deletingARunningJobStopsFurtherSendsAndKeepsItsRowsAsHistory() {
+    Job job = OperatorHarness.job("deleted", 30);
+    job.getSpec().setParallelism(5);
+    String uid = h.create(job).getMetadata().getUid();
+    await().atMost(WAIT).until(() -> operator.store().countSent(uid) == 5);
+
+    h.client().resource(h.get("deleted")).delete();
+    await().atMost(WAIT).until(() -> h.get("deleted") == null);
+    JobRecord record = operator.store().find(uid);
+    assertThat(record.getDeletedAt()).isNotNull();
+    assertThat(operator.store().countByState(uid)).isEqualTo(Map.of(TaskState.NOT_RUN, 30L));
+    assertThat(h.drain("default")).hasSize(5);
+  }
+}
