@@ -9,6 +9,7 @@ import dev.fanout.operator.queue.OutcomeDrain;
 import dev.fanout.operator.queue.QueueAdmin;
 import dev.fanout.operator.queue.TaskFanout;
 import dev.fanout.operator.reconcile.JobReconciler;
+import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
@@ -102,10 +103,14 @@ public final class FanoutOperator implements AutoCloseable {
   /** Null when the API server, the database and the queue all answer; else what does not. */
   public String problem() {
     try {
-      client
-          .resources(Job.class)
-          .inAnyNamespace()
-          .list(new io.fabric8.kubernetes.api.model.ListOptionsBuilder().withLimit(1L).build());
+      var jobs = client.resources(Job.class);
+      var listOne = new ListOptionsBuilder().withLimit(1L).build();
+      // Only what RBAC grants: with watched namespaces, the operator may not list cluster-wide.
+      if (config.namespaces().isEmpty()) {
+        jobs.inAnyNamespace().list(listOne);
+      } else {
+        jobs.inNamespace(config.namespaces().get(0)).list(listOne);
+      }
     } catch (RuntimeException e) {
       return "Kubernetes API: " + e.getMessage();
     }
