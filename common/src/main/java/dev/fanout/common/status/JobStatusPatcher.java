@@ -52,7 +52,8 @@ public final class JobStatusPatcher {
       String namespace, String name, String uid, int totalHint, Job cached, List<Finished> batch) {
     Supplier<Job> fresh =
         () -> client.resources(Job.class).inNamespace(namespace).withName(name).get();
-    Job job = cached != null ? cached : fresh.get();
+    // A cached copy of another Job with the same name (replaced since) says nothing: ask.
+    Job job = cached != null && uid.equals(cached.getMetadata().getUid()) ? cached : fresh.get();
     for (int tries = 1; tries <= MAX_TRIES; tries++) {
       if (job == null || !uid.equals(job.getMetadata().getUid())) {
         return Result.GONE;

@@ -1,0 +1,82 @@
+package dev.fanout.worker;
+
+import dev.fanout.common.queue.Messages;
+import dev.fanout.common.queue.TaskMessage;
+import software.amazon.awssdk.services.sqs.model.Message;
+import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
+
+/**
+ * One received task message: the task, which attempt this delivery makes, and the receipt handle
+ * that deletes it or changes its visibility.
+ */
+record Delivery(
+    String messageId,
+    String receiptHandle,
+    TaskMessage task,
+    int attempt,
+    long receivedAtMillis,
+    long sentAtMillis) {
+
+  /**
+   * @throws Messages.BadMessageException when the body is not a task message
+   */
+  static Delivery of(Message message, long nowMillis) {
+    TaskMessage task = Messages.decodeTask(message.body());
+    int receiveCount =
+        parseOr(message.attributes().get(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT), 1);
+    long sentAt = parseOr(message.attributes().get(MessageSystemAttributeName.SENT_TIMESTAMP), 0);
+    return new Delivery(
+        message.messageId(),
+        message.receiptHandle(),
+        task,
+        task.attempt(receiveCount),
+        nowMillis,
+        sentAt);
+  }
+
+  private static int parseOr(String value, int fallback) {
+    try {
+      return value == null ? fallback : Integer.parseInt(value);
+    } catch (NumberFormatException e) {
+      return fallback;
+    }
+  }
+
+  private static long parseOr(String value, long fallback) {
+    try {
+      return value == null ? fallback : Long.parseLong(value);
+    } catch (NumberFormatException e) {
+      return fallback;
+    }
+  }
+
+  String jobRef() {
+    return task.jobRef();
+  }
+
+  /** The Job's attempt limit; a message without one gets the API default. */
+  int maxAttempts() {
+    return task.maxAttempts() > 0
+        ? task.maxAttempts()
+        : dev.fanout.api.JobSpec.DEFAULT_MAX_ATTEMPTS;
+  }
+
+  /** A copy of the task to send again: this delivery ran nothing, so it costs no attempt. */
+  TaskMessage unrunCopy() {
+    TaskMessage t = task;
+    return new TaskMessage(
+        t.version(),
+        t.jobUid(),
+        t.namespace(),
+        t.name(),
+        t.index(),
+        t.total(),
+        t.handler(),
+        t.command(),
+        t.params(),
+        t.maxAttempts(),
+        t.timeoutSeconds(),
+        t.backoff(),
+        attempt - 1);
+  }
+}

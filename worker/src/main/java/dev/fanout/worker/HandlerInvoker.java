@@ -1,0 +1,169 @@
+package dev.fanout.worker;
+
+import dev.fanout.api.JobSpec;
+import dev.fanout.worker.spi.InvalidParameterException;
+import dev.fanout.worker.spi.TaskContext;
+import dev.fanout.worker.spi.TaskHandler;
+import dev.fanout.worker.spi.TaskResult;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one attempt of a handler on a thread of its own, so that past the task's timeout, or at
+ * shutdown, the attempt can be interrupted and the worker moves on whatever the handler does.
+ */
+final class HandlerInvoker {
+  private static final Logger log = LoggerFactory.getLogger(HandlerInvoker.class);
+
+  static final String TIMEOUT = "Timeout";
+  static final String INVALID_PARAMETERS = "InvalidParameters";
+
+  /** How long a stopped handler gets to clean up (kill its processes) before it is abandoned. */
+  private static final Duration STOP_WAIT = Duration.ofSeconds(10);
+
+  /** Why an attempt was stopped. */
+  enum Stop {
+    TIMEOUT,
+    SHUTDOWN
+  }
+
+  /**
+   * @param stoppedByShutdown the worker stopped this attempt, so it says nothing about the task
+   */
+  record Invocation(
+      TaskResult result, boolean stoppedByShutdown, long startedAtMillis, long durationMillis) {}
+
+  private static final class Attempt {
+    final AtomicReference<Stop> stop = new AtomicReference<>();
+    volatile Thread thread;
+
+    void stop(Stop why) {
+      if (stop.compareAndSet(null, why)) {
+        thread.interrupt();
+      }
+    }
+  }
+
+  private final Clock clock;
+  private final Set<Attempt> running = ConcurrentHashMap.newKeySet();
+
+  HandlerInvoker(Clock clock) {
+    this.clock = clock;
+  }
+
+  Invocation invoke(TaskHandler handler, Delivery delivery) {
+    var task = delivery.task();
+    int timeoutSeconds =
+        task.timeoutSeconds() > 0 ? task.timeoutSeconds() : JobSpec.DEFAULT_TASK_TIMEOUT_SECONDS;
+    Duration timeout = Duration.ofSeconds(timeoutSeconds);
+    Attempt attempt = new Attempt();
+    TaskContext ctx =
+        TaskContext.builder()
+            .job(task.namespace(), task.name(), task.jobUid())
+            .index(task.index())
+            .attempt(delivery.attempt())
+            .params(task.params())
+            .command(task.command())
+            .timeout(timeout)
+            .cancelledWhen(() -> attempt.stop.get() != null)
+            .build();
+    CompletableFuture<TaskResult> done = new CompletableFuture<>();
+    long startedAt = clock.millis();
+    long startNanos = System.nanoTime();
+    attempt.thread =
+        Thread.ofVirtual()
+            .name("task-" + task.jobRef() + "#" + task.index())
+            .unstarted(() -> done.complete(call(handler, ctx)));
+    running.add(attempt);
+    try {
+      attempt.thread.start();
+      TaskResult result;
+      try {
+        result = done.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      } catch (TimeoutException e) {
+        attempt.stop(Stop.TIMEOUT);
+        result = awaitStopped(done, task.jobRef(), task.index());
+      }
+      Stop stop = attempt.stop.get();
+      if (stop == Stop.TIMEOUT && !result.succeeded() && !TIMEOUT.equals(result.reason())) {
+        result =
+            TaskResult.failure(
+                TIMEOUT, "did not finish within taskTimeoutSeconds (" + timeoutSeconds + " s)");
+      }
+      boolean byShutdown = stop == Stop.SHUTDOWN && !result.succeeded();
+      long duration = (System.nanoTime() - startNanos) / 1_000_000;
+      return new Invocation(result, byShutdown, startedAt, duration);
+    } catch (InterruptedException e) {
+      // The runner itself is being torn down: stop the handler too.
+      attempt.stop(Stop.SHUTDOWN);
+      Thread.currentThread().interrupt();
+      return new Invocation(
+          TaskResult.failure(TaskResult.ERROR, "worker interrupted"),
+          true,
+          startedAt,
+          (System.nanoTime() - startNanos) / 1_000_000);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("handler call cannot fail", e);
+    } finally {
+      running.remove(attempt);
+    }
+  }
+
+  /** Stops every running attempt: the worker is shutting down and the grace period is over. */
+  void stopAll() {
+    for (Attempt attempt : running) {
+      attempt.stop(Stop.SHUTDOWN);
+    }
+  }
+
+  int running() {
+    return running.size();
+  }
+
+  private static TaskResult awaitStopped(
+      CompletableFuture<TaskResult> done, String jobRef, int index)
+      throws InterruptedException, ExecutionException {
+    try {
+      return done.get(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      log.warn(
+          "Job {}: task {} ignored its interruption for {} s; abandoning its thread",
+          jobRef,
+          index,
+          STOP_WAIT.toSeconds());
+      return TaskResult.failure(TIMEOUT, "did not stop when its timeout was reached");
+    }
+  }
+
+  private static TaskResult call(TaskHandler handler, TaskContext ctx) {
+    try {
+      TaskResult result = handler.run(ctx);
+      return result != null
+          ? result
+          : TaskResult.failure(TaskResult.ERROR, "handler " + handler.name() + " returned nothing");
+    } catch (InvalidParameterException e) {
+      return TaskResult.permanentFailure(INVALID_PARAMETERS, e.getMessage());
+    } catch (InterruptedException e) {
+      // invoke() turns this into Timeout when the timeout was the reason.
+      return TaskResult.failure(TaskResult.ERROR, "interrupted");
+    } catch (Throwable e) {
+      // A handler's bug (even an Error such as StackOverflowError) fails the attempt, not the
+      // worker.
+      return TaskResult.failure(TaskResult.ERROR, describe(e));
+    }
+  }
+
+  private static String describe(Throwable e) {
+    String message = e.getMessage();
+    return message == null ? e.getClass().getName() : e.getClass().getSimpleName() + ": " + message;
+  }
+}

@@ -1,0 +1,115 @@
+package dev.fanout.worker;
+
+import dev.fanout.api.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.informers.cache.BasicItemStore;
+import io.fabric8.kubernetes.client.informers.cache.Cache;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Jobs this worker may run tasks for, from a shared informer (all namespaces, or the configured
+ * ones), with a direct read when the informer has not seen a Job yet: the operator sends a new
+ * Job's first tasks within milliseconds of its creation.
+ */
+final class JobCache implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(JobCache.class);
+
+  private final KubernetesClient client;
+  private final List<SharedIndexInformer<Job>> informers = new ArrayList<>();
+
+  JobCache(KubernetesClient client, List<String> namespaces) {
+    this.client = client;
+    if (namespaces.isEmpty()) {
+      informers.add(client.resources(Job.class).inAnyNamespace().runnableInformer(0));
+    } else {
+      for (String namespace : namespaces) {
+        informers.add(client.resources(Job.class).inNamespace(namespace).runnableInformer(0));
+      }
+    }
+    for (SharedIndexInformer<Job> informer : informers) {
+      informer.itemStore(new SlimJobStore());
+      informer.exceptionHandler(
+          (started, error) -> {
+            // Keep trying: the API server may come later than the worker; /readyz tells.
+            log.warn("Job informer: {}; retrying", error.toString());
+            return true;
+          });
+    }
+  }
+
+  /** Starts watching; does not wait for the first list. */
+  void start() {
+    informers.forEach(SharedIndexInformer::start);
+  }
+
+  /** Null when every informer has listed and is watching; else what is missing. */
+  String problem() {
+    for (SharedIndexInformer<Job> informer : informers) {
+      if (!informer.hasSynced()) {
+        return "the Job informer has not listed Jobs from the Kubernetes API yet";
+      }
+      if (!informer.isWatching()) {
+        return "the Job informer is not watching the Kubernetes API";
+      }
+    }
+    return null;
+  }
+
+  /** The informer's copy, or null. */
+  Job cached(String namespace, String name) {
+    String key = Cache.namespaceKeyFunc(namespace, name);
+    for (SharedIndexInformer<Job> informer : informers) {
+      Job job = informer.getStore().getByKey(key);
+      if (job != null) {
+        return job;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * The Job the task belongs to as currently known: the informer's copy when it has this UID, else
+   * a fresh read (the informer may lag behind a new or replaced Job).
+   *
+   * @return the Job by that namespace/name (whatever its UID), or null when there is none
+   * @throws io.fabric8.kubernetes.client.KubernetesClientException when the API cannot answer
+   */
+  Job lookup(String namespace, String name, String uid) {
+    Job cached = cached(namespace, name);
+    if (cached != null && uid.equals(cached.getMetadata().getUid())) {
+      return cached;
+    }
+    return client.resources(Job.class).inNamespace(namespace).withName(name).get();
+  }
+
+  /**
+   * Keeps what the worker reads of a Job (metadata, {@code spec.suspend}, status) and drops the
+   * task items and parameters, which can run to megabytes a Job: every task message carries its
+   * own.
+   */
+  private static final class SlimJobStore extends BasicItemStore<Job> {
+    SlimJobStore() {
+      super(Cache::metaNamespaceKeyFunc);
+    }
+
+    @Override
+    public Job put(String key, Job job) {
+      if (job.getSpec() != null) {
+        if (job.getSpec().getTasks() != null) {
+          job.getSpec().getTasks().setItems(null);
+        }
+        job.getSpec().setParameters(null);
+      }
+      return super.put(key, job);
+    }
+  }
+
+  @Override
+  public void close() {
+    informers.forEach(SharedIndexInformer::stop);
+  }
+}

@@ -1,0 +1,233 @@
+package dev.fanout.worker;
+
+import dev.fanout.api.Job;
+import dev.fanout.common.queue.TaskMessage;
+import dev.fanout.common.status.Finished;
+import dev.fanout.common.status.JobStatusPatcher;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Records finished tasks in their Job's status, one write per Job for everything finished since the
+ * last flush; then, and only then, reports them to the operator and deletes their messages, so no
+ * message goes before its outcome is durably in the status (invariant 2).
+ */
+final class StatusWriter implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(StatusWriter.class);
+  static final int FLUSH_THRESHOLD = 100;
+  private static final long MAX_BACKOFF_MILLIS = 5_000;
+
+  /** Writes a batch to a Job's status; {@link JobStatusPatcher#record} in production. */
+  @FunctionalInterface
+  interface StatusRecorder {
+    JobStatusPatcher.Result record(
+        String namespace, String name, String uid, int totalHint, Job cached, List<Finished> batch);
+  }
+
+  private final StatusRecorder recorder;
+  private final JobCache jobs;
+  private final TaskQueue queue;
+  private final TaskLedger ledger;
+  private final Heartbeat heartbeat;
+  private final Clock clock;
+  private final long intervalNanos;
+  private final OutcomeBuffer buffer;
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition wake = lock.newCondition();
+  private volatile boolean running = true;
+  private Thread thread;
+
+  StatusWriter(
+      StatusRecorder recorder,
+      JobCache jobs,
+      TaskQueue queue,
+      TaskLedger ledger,
+      Heartbeat heartbeat,
+      Clock clock,
+      Duration interval) {
+    this.recorder = recorder;
+    this.jobs = jobs;
+    this.queue = queue;
+    this.ledger = ledger;
+    this.heartbeat = heartbeat;
+    this.clock = clock;
+    this.intervalNanos = interval.toNanos();
+    this.buffer = new OutcomeBuffer(interval.toMillis(), MAX_BACKOFF_MILLIS);
+  }
+
+  void start() {
+    thread = Thread.ofPlatform().name("status-writer").daemon().start(this::loop);
+  }
+
+  void add(PendingOutcome outcome) {
+    if (buffer.add(outcome) >= FLUSH_THRESHOLD) {
+      lock.lock();
+      try {
+        wake.signal();
+      } finally {
+        lock.unlock();
+      }
+    }
+  }
+
+  int pending() {
+    return buffer.size();
+  }
+
+  private void loop() {
+    boolean idle = false;
+    while (running) {
+      try {
+        awaitFlush(idle);
+      } catch (InterruptedException e) {
+        return;
+      }
+      if (running) {
+        idle = flush(buffer.drainDue(clock.millis())) == 0;
+      }
+    }
+  }
+
+  /** Waits out the interval, or less once 100 outcomes wait (unless they all wait out errors). */
+  private void awaitFlush(boolean idle) throws InterruptedException {
+    long deadline = System.nanoTime() + intervalNanos;
+    lock.lock();
+    try {
+      long left;
+      while (running
+          && (idle || buffer.size() < FLUSH_THRESHOLD)
+          && (left = deadline - System.nanoTime()) > 0) {
+        wake.awaitNanos(left);
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Writes each batch; returns how many outcomes were settled. */
+  private int flush(List<OutcomeBuffer.Batch> batches) {
+    int settled = 0;
+    for (OutcomeBuffer.Batch batch : batches) {
+      if (write(batch)) {
+        settled += batch.outcomes().size();
+      }
+    }
+    return settled;
+  }
+
+  private boolean write(OutcomeBuffer.Batch batch) {
+    TaskMessage task = batch.outcomes().get(0).delivery().task();
+    String ref = task.jobRef();
+    List<Finished> finished = batch.outcomes().stream().map(PendingOutcome::finished).toList();
+    List<Integer> indexes = finished.stream().map(Finished::index).toList();
+    List<Delivery> deliveries = batch.outcomes().stream().map(PendingOutcome::delivery).toList();
+    JobStatusPatcher.Result result;
+    long t0 = System.nanoTime();
+    try {
+      // The cached copy only helps when it is this Job: the patcher takes another UID as gone.
+      Job cached = jobs.cached(task.namespace(), task.name());
+      if (cached != null && !task.jobUid().equals(cached.getMetadata().getUid())) {
+        cached = null;
+      }
+      result =
+          recorder.record(
+              task.namespace(), task.name(), task.jobUid(), task.total(), cached, finished);
+    } catch (RuntimeException e) {
+      // A conflict that outlasted the retries, or the API server is away: keep the outcomes.
+      log.warn(
+          "Job {}: cannot record {} finished tasks yet ({}); trying again",
+          ref,
+          finished.size(),
+          e.getMessage());
+      buffer.putBack(batch, clock.millis());
+      return false;
+    }
+    if (result == JobStatusPatcher.Result.GONE) {
+      log.info("Job {}: gone; dropping {} finished tasks of it", ref, finished.size());
+      ledger.forget(task.jobUid(), indexes);
+      deleteMessages(ref, deliveries);
+      return true;
+    }
+    long t1 = System.nanoTime();
+    ledger.recorded(task.jobUid(), indexes);
+    try {
+      queue.sendOutcomes(batch.outcomes().stream().map(PendingOutcome::outcome).toList());
+    } catch (RuntimeException e) {
+      // The status holds them; the next try finds them UNCHANGED and sends again.
+      log.warn("Job {}: cannot report {} outcomes yet ({})", ref, finished.size(), e.toString());
+      buffer.putBack(batch, clock.millis());
+      return false;
+    }
+    long t2 = System.nanoTime();
+    deleteMessages(ref, deliveries);
+    log.debug(
+        "Job {}: recorded {} finished tasks ({}); status {} ms, outcomes {} ms, deletes {} ms",
+        ref,
+        finished.size(),
+        result,
+        (t1 - t0) / 1_000_000,
+        (t2 - t1) / 1_000_000,
+        (System.nanoTime() - t2) / 1_000_000);
+    return true;
+  }
+
+  private void deleteMessages(String ref, List<Delivery> deliveries) {
+    try {
+      int refused = queue.deleteAll(deliveries);
+      if (refused > 0) {
+        // Their visibility ran out and another receipt holds them: they come back and are
+        // dropped as duplicates.
+        log.debug("Job {}: {} messages could not be deleted", ref, refused);
+      }
+    } catch (RuntimeException e) {
+      log.warn("Job {}: cannot delete {} messages ({})", ref, deliveries.size(), e.toString());
+    } finally {
+      deliveries.forEach(heartbeat::untrack);
+    }
+  }
+
+  /** Stops the loop, then writes what is left, retrying until done or {@code limit} passes. */
+  void drain(Duration limit) throws InterruptedException {
+    stopLoop();
+    long deadline = System.nanoTime() + limit.toNanos();
+    while (buffer.size() > 0 && System.nanoTime() < deadline) {
+      flush(buffer.drainAll());
+      if (buffer.size() > 0) {
+        TimeUnit.MILLISECONDS.sleep(200);
+      }
+    }
+    if (buffer.size() > 0) {
+      log.warn(
+          "Shutting down with {} finished tasks not recorded; their messages will come back",
+          buffer.size());
+    }
+  }
+
+  private void stopLoop() throws InterruptedException {
+    running = false;
+    lock.lock();
+    try {
+      wake.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    if (thread != null) {
+      thread.join();
+    }
+  }
+
+  /** Stops at once without writing anything, as a killed worker would. */
+  @Override
+  public void close() {
+    running = false;
+    if (thread != null) {
+      thread.interrupt();
+    }
+  }
+}

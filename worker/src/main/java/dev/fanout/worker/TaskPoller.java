@@ -1,0 +1,191 @@
+package dev.fanout.worker;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.sqs.model.Message;
+import software.amazon.awssdk.services.sqs.model.QueueDoesNotExistException;
+
+/**
+ * Long-polls the pool's queue and starts each task it receives, holding a slot per task: it never
+ * asks for more messages than it has free slots, so nothing it receives waits behind other tasks
+ * while its visibility timeout runs.
+ */
+final class TaskPoller {
+  private static final Logger log = LoggerFactory.getLogger(TaskPoller.class);
+  private static final Duration FIRST_PAUSE = Duration.ofSeconds(1);
+  private static final Duration LONGEST_PAUSE = Duration.ofSeconds(30);
+
+  private final QueueConnector connector;
+  private final TaskQueue queue;
+  private final TaskRunner runner;
+  private final WorkerMetrics metrics;
+  private final int waitSeconds;
+  private final Semaphore slots;
+  private final AtomicInteger active = new AtomicInteger();
+  private final ExecutorService runners;
+  private volatile boolean stopping;
+  private Thread thread;
+
+  TaskPoller(
+      QueueConnector connector,
+      TaskQueue queue,
+      TaskRunner runner,
+      WorkerMetrics metrics,
+      int concurrency,
+      int waitSeconds) {
+    this.connector = connector;
+    this.queue = queue;
+    this.runner = runner;
+    this.metrics = metrics;
+    this.waitSeconds = waitSeconds;
+    this.slots = new Semaphore(concurrency);
+    // Virtual threads: a runner mostly waits (on SQS, the API server, or its handler's thread).
+    this.runners =
+        Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("runner-", 0).factory());
+  }
+
+  void start() {
+    thread = Thread.ofPlatform().name("task-poller").start(this::loop);
+  }
+
+  boolean isStopping() {
+    return stopping;
+  }
+
+  private void loop() {
+    try {
+      while (!stopping) {
+        if (connector.await(() -> stopping) == null) {
+          return;
+        }
+        pollUntilLost();
+      }
+    } catch (InterruptedException e) {
+      // Stopping.
+    } finally {
+      log.info("Stopped receiving tasks from {}", connector.tasksName());
+    }
+  }
+
+  private void pollUntilLost() throws InterruptedException {
+    Duration pause = FIRST_PAUSE;
+    while (!stopping) {
+      int wanted = acquireSlots();
+      if (wanted == 0) {
+        return;
+      }
+      List<Message> messages;
+      long start = System.nanoTime();
+      try {
+        messages = queue.receive(wanted, waitSeconds);
+        pause = FIRST_PAUSE;
+      } catch (QueueDoesNotExistException e) {
+        slots.release(wanted);
+        connector.lost("queue " + connector.tasksName() + " no longer exists");
+        log.warn("Queue {} no longer exists; waiting for it again", connector.tasksName());
+        return;
+      } catch (RuntimeException e) {
+        slots.release(wanted);
+        if (stopping) {
+          return;
+        }
+        log.warn("Cannot receive from {} ({}); again in {} s", connector.tasksName(), e, pause);
+        QueueConnector.pause(pause, () -> stopping);
+        pause =
+            pause.multipliedBy(2).compareTo(LONGEST_PAUSE) > 0
+                ? LONGEST_PAUSE
+                : pause.multipliedBy(2);
+        continue;
+      }
+      metrics.received(System.nanoTime() - start);
+      slots.release(wanted - messages.size());
+      if (stopping) {
+        release(messages);
+        slots.release(messages.size());
+        return;
+      }
+      for (Message message : messages) {
+        active.incrementAndGet();
+        try {
+          runners.execute(
+              () -> {
+                try {
+                  runner.handle(message);
+                } finally {
+                  active.decrementAndGet();
+                  slots.release();
+                }
+              });
+        } catch (RejectedExecutionException e) {
+          // The worker was torn down under us: the message comes back after its timeout.
+          active.decrementAndGet();
+          slots.release();
+        }
+      }
+    }
+  }
+
+  /** Received after the stop: visible again at once, for another worker. */
+  private void release(List<Message> messages) {
+    for (Message message : messages) {
+      try {
+        queue.release(message.receiptHandle());
+      } catch (RuntimeException e) {
+        log.debug("Cannot release message {}: {}", message.messageId(), e.toString());
+      }
+    }
+  }
+
+  /** Waits for at least one free slot, then takes up to ten; 0 when stopping first. */
+  private int acquireSlots() throws InterruptedException {
+    while (!slots.tryAcquire(100, TimeUnit.MILLISECONDS)) {
+      if (stopping) {
+        return 0;
+      }
+    }
+    int taken = 1;
+    while (taken < TaskQueue.BATCH && slots.tryAcquire()) {
+      taken++;
+    }
+    return taken;
+  }
+
+  /**
+   * Stops receiving. A long poll under way is left to end: cut short, it would live on in the
+   * server and take messages that arrive for the rest of its wait to nobody. What it brings is
+   * released.
+   */
+  void stop() {
+    stopping = true;
+  }
+
+  /** Waits until no task is running or being admitted; false when {@code limit} passed first. */
+  boolean awaitIdle(Duration limit) throws InterruptedException {
+    long deadline = System.nanoTime() + limit.toNanos();
+    while (active.get() > 0) {
+      if (System.nanoTime() >= deadline) {
+        return false;
+      }
+      TimeUnit.MILLISECONDS.sleep(20);
+    }
+    return true;
+  }
+
+  void join(Duration limit) throws InterruptedException {
+    if (thread != null) {
+      thread.join(limit);
+    }
+  }
+
+  void close() {
+    runners.shutdownNow();
+  }
+}

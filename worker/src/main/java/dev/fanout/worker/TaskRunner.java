@@ -1,0 +1,275 @@
+package dev.fanout.worker;
+
+import dev.fanout.api.Job;
+import dev.fanout.api.TaskFailure;
+import dev.fanout.common.queue.Messages;
+import dev.fanout.common.queue.Outcome;
+import dev.fanout.common.queue.TaskMessage;
+import dev.fanout.common.status.Finished;
+import dev.fanout.worker.Admission.Decision;
+import dev.fanout.worker.AttemptPolicy.Verdict;
+import dev.fanout.worker.HandlerInvoker.Invocation;
+import dev.fanout.worker.spi.TaskHandler;
+import dev.fanout.worker.spi.TaskResult;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.time.Clock;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.sqs.model.Message;
+
+/**
+ * Takes one delivered task from receipt to its end: checks its Job, runs its handler, and routes
+ * the outcome — to the status writer when final, back onto the queue after the Job's backoff when
+ * another attempt follows.
+ */
+final class TaskRunner {
+  private static final Logger log = LoggerFactory.getLogger(TaskRunner.class);
+  static final String UNKNOWN_HANDLER = "UnknownHandler";
+  static final String WORKER_LOST = "WorkerLost";
+
+  /** A copy of a task running here comes back after this, to be dropped once that one is in. */
+  private static final int IN_FLIGHT_RECHECK_SECONDS = 5;
+
+  /** When the Job cannot be read, the task is put back for this long. */
+  private static final int LOOKUP_RETRY_SECONDS = 10;
+
+  /** Parts of the worker a runner works with. */
+  record Parts(
+      JobCache jobs,
+      HandlerRegistry handlers,
+      HandlerInvoker invoker,
+      TaskQueue queue,
+      Heartbeat heartbeat,
+      StatusWriter writer,
+      TaskLedger ledger,
+      WorkerMetrics metrics) {}
+
+  private final Parts p;
+  private final int suspendedDelaySeconds;
+  private final String workerId;
+  private final Clock clock;
+  private final BooleanSupplier stopping;
+
+  TaskRunner(
+      Parts parts,
+      int suspendedDelaySeconds,
+      String workerId,
+      Clock clock,
+      BooleanSupplier stopping) {
+    this.p = parts;
+    this.suspendedDelaySeconds = suspendedDelaySeconds;
+    this.workerId = workerId;
+    this.clock = clock;
+    this.stopping = stopping;
+  }
+
+  void handle(Message message) {
+    Delivery delivery;
+    try {
+      delivery = Delivery.of(message, clock.millis());
+    } catch (Messages.BadMessageException e) {
+      // Not a task of ours; nothing could ever run it.
+      log.error("Deleting message {}: {}", message.messageId(), e.getMessage());
+      try {
+        p.queue().delete(message.receiptHandle());
+      } catch (RuntimeException deleteFailed) {
+        log.warn("Cannot delete message {}: {}", message.messageId(), deleteFailed.toString());
+      }
+      return;
+    }
+    p.metrics().waited(delivery.sentAtMillis(), delivery.receivedAtMillis());
+    try {
+      admit(delivery);
+    } catch (RuntimeException e) {
+      // The message is left alone and comes back after its visibility timeout.
+      log.warn(
+          "Job {}: task {} attempt {}: {}",
+          delivery.jobRef(),
+          delivery.task().index(),
+          delivery.attempt(),
+          e.toString());
+    }
+  }
+
+  private void admit(Delivery d) {
+    TaskMessage task = d.task();
+    Job job;
+    try {
+      job = p.jobs().lookup(task.namespace(), task.name(), task.jobUid());
+    } catch (KubernetesClientException e) {
+      log.warn(
+          "Job {}: cannot read it ({}); task {} comes back in {} s",
+          task.jobRef(),
+          e.getMessage(),
+          task.index(),
+          LOOKUP_RETRY_SECONDS);
+      p.queue().defer(d, LOOKUP_RETRY_SECONDS);
+      return;
+    }
+    Decision decision =
+        Admission.decide(
+            job,
+            task.jobUid(),
+            task.index(),
+            d.attempt(),
+            d.maxAttempts(),
+            p.ledger().recorded(task.jobUid()));
+    if (decision.dropsMessage()) {
+      log.debug("Job {}: dropping task {} ({})", task.jobRef(), task.index(), decision);
+      p.metrics().skipped(decision.skipTag);
+      p.queue().delete(d.receiptHandle());
+      return;
+    }
+    if (decision == Decision.SUSPENDED) {
+      log.debug("Job {}: suspended; task {} waits", task.jobRef(), task.index());
+      p.metrics().skipped(decision.skipTag);
+      p.queue().defer(d, suspendedDelaySeconds);
+      return;
+    }
+    if (!p.ledger().tryStart(task.jobUid(), task.index())) {
+      log.debug("Job {}: task {} is already in flight here", task.jobRef(), task.index());
+      p.metrics().skipped("in_flight");
+      p.queue().changeVisibility(d, IN_FLIGHT_RECHECK_SECONDS);
+      return;
+    }
+    p.heartbeat().track(d);
+    try {
+      if (decision == Decision.WORKER_LOST) {
+        failLost(d);
+      } else {
+        run(d);
+      }
+    } catch (RuntimeException e) {
+      letGo(d);
+      throw e;
+    }
+  }
+
+  private void failLost(Delivery d) {
+    TaskMessage task = d.task();
+    String message = Admission.workerLostMessage(d.attempt(), d.maxAttempts());
+    log.info("Job {}: task {} failed: {}", task.jobRef(), task.index(), message);
+    TaskResult result = TaskResult.permanentFailure(WORKER_LOST, message);
+    Invocation none = new Invocation(result, false, clock.millis(), 0);
+    int attemptsMade = d.attempt() - 1;
+    p.metrics().attemptEnded(Outcome.Kind.FAILED, 0);
+    p.writer()
+        .add(
+            new PendingOutcome(
+                d,
+                Finished.failure(task.index(), attemptsMade, WORKER_LOST, message),
+                outcome(d, none, Outcome.Kind.FAILED)));
+  }
+
+  /**
+   * Runs the handler and settles the delivery: its outcome goes to the status writer (which then
+   * owns the message), or the message is let go for a later attempt.
+   */
+  private void run(Delivery d) {
+    TaskMessage task = d.task();
+    if (stopping.getAsBoolean()) {
+      letGo(d);
+      p.queue().changeVisibility(d, 0);
+      return;
+    }
+    TaskHandler handler = p.handlers().find(task.handler());
+    Invocation invocation;
+    if (handler == null) {
+      TaskResult unknown =
+          TaskResult.permanentFailure(UNKNOWN_HANDLER, p.handlers().unknownMessage(task.handler()));
+      invocation = new Invocation(unknown, false, clock.millis(), 0);
+    } else {
+      p.metrics().running().incrementAndGet();
+      try {
+        invocation = p.invoker().invoke(handler, d);
+      } finally {
+        p.metrics().running().decrementAndGet();
+      }
+    }
+    if (invocation.stoppedByShutdown()) {
+      log.info("Job {}: task {} stopped by shutdown; releasing it", task.jobRef(), task.index());
+      letGo(d);
+      p.queue().changeVisibility(d, 0);
+      return;
+    }
+    TaskResult result = invocation.result();
+    Verdict verdict = AttemptPolicy.after(result, d.attempt(), d.maxAttempts(), task.backoff());
+    Outcome.Kind kind =
+        switch (verdict.kind()) {
+          case SUCCEEDED -> Outcome.Kind.SUCCEEDED;
+          case RETRY -> Outcome.Kind.RETRYING;
+          case FAILED -> Outcome.Kind.FAILED;
+        };
+    p.metrics().attemptEnded(kind, invocation.durationMillis());
+    Outcome outcome = outcome(d, invocation, kind);
+    switch (verdict.kind()) {
+      case RETRY -> {
+        log.info(
+            "Job {}: task {} attempt {} of {} failed ({}: {}); next attempt in {} s",
+            task.jobRef(),
+            task.index(),
+            d.attempt(),
+            d.maxAttempts(),
+            result.reason(),
+            outcome.message(),
+            verdict.retryDelaySeconds());
+        retry(d, outcome, verdict.retryDelaySeconds());
+      }
+      case SUCCEEDED ->
+          p.writer()
+              .add(new PendingOutcome(d, Finished.success(task.index(), d.attempt()), outcome));
+      default -> {
+        log.info(
+            "Job {}: task {} failed on attempt {} ({}: {})",
+            task.jobRef(),
+            task.index(),
+            d.attempt(),
+            result.reason(),
+            outcome.message());
+        Finished failed =
+            Finished.failure(task.index(), d.attempt(), result.reason(), outcome.message());
+        p.writer().add(new PendingOutcome(d, failed, outcome));
+      }
+    }
+  }
+
+  private void retry(Delivery d, Outcome outcome, int delaySeconds) {
+    letGo(d);
+    try {
+      p.queue().sendOutcomes(List.of(outcome));
+    } catch (RuntimeException e) {
+      // The operator learns of the retry from the next outcome; the retry itself matters more.
+      log.debug("Job {}: cannot report a retry: {}", d.jobRef(), e.toString());
+    }
+    p.queue().changeVisibility(d, delaySeconds);
+  }
+
+  /**
+   * Gives the message up before making it visible again: else the heartbeat could hide it for a
+   * full timeout more, or its next delivery, on this worker, could find it still in flight here.
+   */
+  private void letGo(Delivery d) {
+    p.heartbeat().untrack(d);
+    p.ledger().abandon(d.task().jobUid(), d.task().index());
+  }
+
+  private Outcome outcome(Delivery d, Invocation invocation, Outcome.Kind kind) {
+    TaskMessage task = d.task();
+    TaskResult result = invocation.result();
+    return new Outcome(
+        task.jobUid(),
+        task.namespace(),
+        task.name(),
+        task.index(),
+        d.attempt(),
+        kind,
+        result.reason(),
+        TaskFailure.truncate(result.message()),
+        TaskFailure.truncate(result.result()),
+        invocation.startedAtMillis(),
+        invocation.durationMillis(),
+        workerId);
+  }
+}

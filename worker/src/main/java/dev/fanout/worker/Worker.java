@@ -1,0 +1,197 @@
+package dev.fanout.worker;
+
+import dev.fanout.common.health.HealthServer;
+import dev.fanout.common.queue.SqsClients;
+import dev.fanout.common.status.JobStatusPatcher;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.sqs.SqsClient;
+
+/**
+ * One running worker: wires the Job cache, the queues, the poller, the handlers and the status
+ * writer, serves health and metrics, and shuts down in the order that loses no outcome.
+ */
+public final class Worker implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Worker.class);
+
+  /** How long the last status writes at shutdown may take, after the grace period. */
+  private static final Duration FINAL_FLUSH = Duration.ofSeconds(10);
+
+  private final WorkerConfig config;
+  private final KubernetesClient kube;
+  private final SqsClient receiver;
+  private final SqsClient sqs;
+  private final PrometheusMeterRegistry registry;
+  private final JobCache jobs;
+  private final QueueConnector connector;
+  private final Heartbeat heartbeat;
+  private final StatusWriter writer;
+  private final HandlerInvoker invoker;
+  private final TaskPoller poller;
+  private final HealthServer health;
+  private volatile boolean closed;
+
+  private Worker(WorkerConfig config, KubernetesClient kube) throws IOException {
+    this.config = config;
+    this.kube = kube;
+    Clock clock = Clock.systemUTC();
+    registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    WorkerMetrics metrics = new WorkerMetrics(registry);
+    receiver = SqsClients.create(config.sqs(), 2);
+    sqs =
+        SqsClients.create(config.sqs(), Math.min(256, config.concurrency() + 2 * TaskQueue.BATCH));
+    jobs = new JobCache(kube, config.namespaces());
+    connector = new QueueConnector(sqs, config.sqs().names(), config.pool());
+    TaskQueue queue = new TaskQueue(receiver, sqs, connector);
+    heartbeat = new Heartbeat(queue, connector, clock);
+    TaskLedger ledger = new TaskLedger();
+    writer =
+        new StatusWriter(
+            new JobStatusPatcher(kube, registry)::record,
+            jobs,
+            queue,
+            ledger,
+            heartbeat,
+            clock,
+            config.statusFlush());
+    metrics.pendingOutcomes(writer::pending);
+    invoker = new HandlerInvoker(clock);
+    var parts =
+        new TaskRunner.Parts(
+            jobs, HandlerRegistry.load(), invoker, queue, heartbeat, writer, ledger, metrics);
+    // The poller is made after the runner, which asks it whether the worker is stopping.
+    TaskPoller[] pollerRef = new TaskPoller[1];
+    TaskRunner runner =
+        new TaskRunner(
+            parts,
+            config.suspendedDelaySeconds(),
+            config.workerId(),
+            clock,
+            () -> pollerRef[0].isStopping());
+    poller =
+        new TaskPoller(
+            connector, queue, runner, metrics, config.concurrency(), config.receiveWaitSeconds());
+    pollerRef[0] = poller;
+    health = new HealthServer(config.httpPort(), this::readiness, registry);
+  }
+
+  /** Builds the worker and starts it; it runs until {@link #shutdown()}. */
+  public static Worker start(WorkerConfig config, KubernetesClient kube) throws IOException {
+    Worker worker = new Worker(config, kube);
+    worker.jobs.start();
+    worker.heartbeat.start();
+    worker.writer.start();
+    worker.poller.start();
+    log.info(
+        "Worker {} started: pool {}, {} tasks at once, namespaces {}, HTTP port {}",
+        config.workerId(),
+        config.pool(),
+        config.concurrency(),
+        config.namespaces().isEmpty() ? "all" : String.join(",", config.namespaces()),
+        worker.health.port());
+    return worker;
+  }
+
+  /** Null when ready; else what is missing, for /readyz. */
+  String readiness() {
+    List<String> problems = new ArrayList<>();
+    if (poller.isStopping()) {
+      problems.add("shutting down");
+    }
+    String kubeProblem = jobs.problem();
+    if (kubeProblem != null) {
+      problems.add(kubeProblem);
+    }
+    String queueProblem = connector.problem();
+    if (queueProblem != null) {
+      problems.add(queueProblem);
+    }
+    return problems.isEmpty() ? null : String.join("; ", problems);
+  }
+
+  public int httpPort() {
+    return health.port();
+  }
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  /**
+   * Stops as SIGTERM asks: no new task, running ones get the grace period (then are killed and
+   * their messages released), finished ones are written and their messages deleted.
+   */
+  public synchronized void shutdown() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    log.info("Shutting down: {} tasks running", invoker.running());
+    try {
+      poller.stop();
+      if (!poller.awaitIdle(config.shutdownGrace())) {
+        log.warn("Grace period over; stopping {} running tasks", invoker.running());
+        invoker.stopAll();
+        poller.awaitIdle(FINAL_FLUSH);
+      }
+      // The last long poll ends on its own (see TaskPoller.stop) and releases what it brings.
+      poller.join(Duration.ofSeconds(config.receiveWaitSeconds() + 5L));
+      writer.drain(FINAL_FLUSH);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      closeAll();
+    }
+    log.info("Worker {} stopped", config.workerId());
+  }
+
+  /** Stops at once, writing and releasing nothing, as a killed pod would; for tests. */
+  synchronized void crash() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    // The clients first, so that nothing still running can delete or write anything.
+    sqs.close();
+    receiver.close();
+    kube.close();
+    poller.stop();
+    writer.close();
+    heartbeat.close();
+    invoker.stopAll();
+    poller.close();
+    jobs.close();
+    health.close();
+  }
+
+  private void closeAll() {
+    receiver.close();
+    heartbeat.close();
+    writer.close();
+    poller.close();
+    jobs.close();
+    health.close();
+    sqs.close();
+    kube.close();
+    registry.close();
+  }
+
+  @Override
+  public void close() {
+    shutdown();
+  }
+}

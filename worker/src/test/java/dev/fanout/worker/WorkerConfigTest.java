@@ -1,0 +1,109 @@
+package dev.fanout.worker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.fanout.common.config.ConfigException;
+import dev.fanout.common.config.Env;
+import dev.fanout.common.config.Setting;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class WorkerConfigTest {
+
+  @Test
+  void defaults() {
+    WorkerConfig config = WorkerConfig.from(new Env(Map.of()));
+    assertThat(config.sqs().endpoint()).isEqualTo(URI.create("http://localhost:9324"));
+    assertThat(config.sqs().region()).isNull();
+    assertThat(config.sqs().names().tasks(config.pool())).isEqualTo("fanout-default");
+    assertThat(config.pool()).isEqualTo("default");
+    assertThat(config.concurrency()).isEqualTo(4);
+    assertThat(config.httpPort()).isEqualTo(8081);
+    assertThat(config.namespaces()).isEmpty();
+    assertThat(config.statusFlush()).isEqualTo(Duration.ofMillis(250));
+    assertThat(config.shutdownGrace()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(config.suspendedDelaySeconds()).isEqualTo(15);
+    assertThat(config.workerId()).isNotBlank();
+  }
+
+  @Test
+  void readsEverySetting() {
+    WorkerConfig config =
+        WorkerConfig.from(
+            new Env(
+                Map.ofEntries(
+                    Map.entry("AWS_ENDPOINT_URL_SQS", "http://sqs:4566"),
+                    Map.entry("AWS_REGION", "eu-west-1"),
+                    Map.entry("FANOUT_QUEUE_PREFIX", "x-"),
+                    Map.entry("FANOUT_POOL", "gpu-1"),
+                    Map.entry("FANOUT_WORKER_CONCURRENCY", "16"),
+                    Map.entry("FANOUT_HTTP_PORT", "9000"),
+                    Map.entry("FANOUT_NAMESPACES", "a, b"),
+                    Map.entry("FANOUT_STATUS_FLUSH_MS", "100"),
+                    Map.entry("FANOUT_SHUTDOWN_GRACE_SECONDS", "5"),
+                    Map.entry("FANOUT_SUSPENDED_DELAY_SECONDS", "2"),
+                    Map.entry("FANOUT_WORKER_ID", "w-7"))));
+    assertThat(config.sqs().endpoint()).isEqualTo(URI.create("http://sqs:4566"));
+    assertThat(config.sqs().region()).isEqualTo("eu-west-1");
+    assertThat(config.sqs().names().tasks(config.pool())).isEqualTo("x-gpu-1");
+    assertThat(config.concurrency()).isEqualTo(16);
+    assertThat(config.httpPort()).isEqualTo(9000);
+    assertThat(config.namespaces()).containsExactly("a", "b");
+    assertThat(config.statusFlush()).isEqualTo(Duration.ofMillis(100));
+    assertThat(config.shutdownGrace()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(config.suspendedDelaySeconds()).isEqualTo(2);
+    assertThat(config.workerId()).isEqualTo("w-7");
+  }
+
+  @Test
+  void aRegionWithoutEndpointMeansAwsSqs() {
+    WorkerConfig config = WorkerConfig.from(new Env(Map.of("AWS_REGION", "us-west-2")));
+    assertThat(config.sqs().endpoint()).isNull();
+    assertThat(config.sqs().region()).isEqualTo("us-west-2");
+  }
+
+  @ParameterizedTest(name = "{0}={1}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "FANOUT_WORKER_CONCURRENCY | abc   | FANOUT_WORKER_CONCURRENCY: must be a whole number",
+        "FANOUT_WORKER_CONCURRENCY | 0     | FANOUT_WORKER_CONCURRENCY: must be between 1 and 1000",
+        "FANOUT_WORKER_CONCURRENCY | 1001  | FANOUT_WORKER_CONCURRENCY: must be between 1 and 1000",
+        "FANOUT_POOL               | GPU   | FANOUT_POOL: must be 1 to 40",
+        "FANOUT_POOL               | -a    | FANOUT_POOL: must be 1 to 40",
+        "FANOUT_HTTP_PORT          | 70000 | FANOUT_HTTP_PORT: must be between 0 and 65535",
+        "FANOUT_NAMESPACES         | a,B_c | FANOUT_NAMESPACES: \"B_c\" is not a valid namespace",
+        "FANOUT_STATUS_FLUSH_MS    | 1     | FANOUT_STATUS_FLUSH_MS: must be between 10",
+        "FANOUT_QUEUE_PREFIX       | a.b   | FANOUT_QUEUE_PREFIX: queue prefix must be",
+        "AWS_ENDPOINT_URL_SQS      | sqs   | AWS_ENDPOINT_URL_SQS: must be an http(s) URL",
+      })
+  void aBadValueNamesTheVariable(String name, String value, String message) {
+    assertThatThrownBy(() -> WorkerConfig.from(new Env(Map.of(name, value))))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith(message);
+  }
+
+  @Test
+  void everySettingIsListedOnce() {
+    List<String> names = WorkerConfig.SETTINGS.stream().map(Setting::name).toList();
+    assertThat(names)
+        .doesNotHaveDuplicates()
+        .contains(
+            "AWS_ENDPOINT_URL_SQS",
+            "AWS_REGION",
+            "FANOUT_QUEUE_PREFIX",
+            "FANOUT_POOL",
+            "FANOUT_WORKER_CONCURRENCY",
+            "FANOUT_HTTP_PORT",
+            "FANOUT_NAMESPACES",
+            "FANOUT_STATUS_FLUSH_MS",
+            "FANOUT_SHUTDOWN_GRACE_SECONDS");
+    assertThat(WorkerConfig.SETTINGS).allSatisfy(s -> assertThat(s.description()).isNotBlank());
+  }
+}

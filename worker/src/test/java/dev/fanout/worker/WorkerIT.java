@@ -1,0 +1,403 @@
+package dev.fanout.worker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fanout.api.Backoff;
+import dev.fanout.api.Job;
+import dev.fanout.api.JobStatus;
+import dev.fanout.api.TaskFailure;
+import dev.fanout.common.queue.Outcome;
+import dev.fanout.common.queue.TaskMessage;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** One worker against the mock API server and embedded SQS, as a user would see it. */
+class WorkerIT {
+  private static final Duration LONG = Duration.ofSeconds(60);
+  private static final AtomicInteger seq = new AtomicInteger();
+  private static TestBed bed;
+
+  @BeforeAll
+  static void startBed() {
+    bed = new TestBed();
+  }
+
+  @AfterAll
+  static void stopBed() {
+    bed.close();
+  }
+
+  @AfterEach
+  void stopWorkers() {
+    bed.stopWorkers();
+  }
+
+  private static TestBed.Queues queues() {
+    return queues(60);
+  }
+
+  private static TestBed.Queues queues(int visibilitySeconds) {
+    return bed.createQueues("w" + seq.incrementAndGet() + "-", visibilitySeconds);
+  }
+
+  private static ObjectNode params() {
+    return JsonNodeFactory.instance.objectNode();
+  }
+
+  @Test
+  void aThousandNoopTasksCompleteAndEveryMessageIsDeleted() {
+    TestBed.Queues queues = queues();
+    Job job = bed.createJob("team-a", "thousand", 1000, spec -> {});
+    bed.enqueue(queues, job, 0, 999);
+    long start = System.nanoTime();
+    Worker worker = bed.startWorker(queues);
+
+    await().atMost(LONG).until(() -> "0-999".equals(bed.status(job).getCompletedIndexes()));
+    double seconds = (System.nanoTime() - start) / 1e9;
+    await().atMost(LONG).until(() -> bed.depth(queues.tasksUrl()) == 0);
+
+    JobStatus status = bed.status(job);
+    assertThat(status.getSucceeded()).isEqualTo(1000);
+    assertThat(status.getFailed()).isZero();
+    assertThat(status.getProgress()).isEqualTo("1000/1000");
+    assertThat(status.getFailedIndexes()).isNull();
+    double writes = TestBed.counter(worker, "fanout_status_writes");
+    System.out.printf(
+        "1,000 noop tasks, one worker: %.1f s (%.0f tasks/s), %.0f status writes%n",
+        seconds, 1000 / seconds, writes);
+    var receives = worker.registry().find("fanout_receive_latency").timer();
+    System.out.printf(
+        "  %d receive calls, %.1f ms on average%n",
+        receives.count(), receives.mean(java.util.concurrent.TimeUnit.MILLISECONDS));
+    assertThat(writes).isLessThan(200);
+    List<Outcome> outcomes = bed.drainOutcomes(queues);
+    assertThat(outcomes).hasSize(1000).allMatch(o -> o.kind() == Outcome.Kind.SUCCEEDED);
+  }
+
+  @Test
+  void aDuplicatedDeliveryRunsOnceAndCountsOnce() {
+    TestBed.Queues queues = queues();
+    Job job =
+        bed.createJob(
+            "team-a",
+            "dupes",
+            50,
+            spec -> {
+              spec.setHandler("count");
+              spec.setParameters(params().put("ms", 50));
+            });
+    List<TaskMessage> tasks = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      // Each message twice, as SQS may deliver it, and as an operator resending would.
+      tasks.add(TestBed.task(job, i));
+      tasks.add(TestBed.task(job, i));
+    }
+    bed.enqueue(queues, tasks);
+    bed.startWorker(queues, java.util.Map.of("FANOUT_WORKER_CONCURRENCY", "8"));
+
+    await().atMost(LONG).until(() -> "0-49".equals(bed.status(job).getCompletedIndexes()));
+    await().atMost(LONG).until(() -> bed.depth(queues.tasksUrl()) == 0);
+
+    String uid = job.getMetadata().getUid();
+    for (int i = 0; i < 50; i++) {
+      assertThat(CountingHandler.runs(uid, i)).as("runs of task %d", i).isEqualTo(1);
+    }
+    assertThat(bed.status(job).getSucceeded()).isEqualTo(50);
+  }
+
+  @Test
+  void aTaskLongerThanTheVisibilityTimeoutStaysHiddenFromOtherWorkers() {
+    TestBed.Queues queues = queues(2);
+    Job job =
+        bed.createJob(
+            "team-a",
+            "long",
+            4,
+            spec -> {
+              spec.setHandler("count");
+              spec.setParameters(params().put("ms", 3500));
+            });
+    bed.enqueue(queues, job, 0, 3);
+    bed.startWorker(queues, java.util.Map.of("FANOUT_WORKER_CONCURRENCY", "2"));
+    bed.startWorker(queues, java.util.Map.of("FANOUT_WORKER_CONCURRENCY", "2"));
+
+    await().atMost(LONG).until(() -> "0-3".equals(bed.status(job).getCompletedIndexes()));
+    await().atMost(LONG).until(() -> bed.depth(queues.tasksUrl()) == 0);
+    String uid = job.getMetadata().getUid();
+    for (int i = 0; i < 4; i++) {
+      assertThat(CountingHandler.runs(uid, i)).as("runs of task %d", i).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aFailedAttemptIsRetriedAfterTheJobsBackoff() {
+    TestBed.Queues queues = queues();
+    Job job =
+        bed.createJob(
+            "team-a",
+            "flaky",
+            1,
+            spec -> {
+              spec.setHandler("fail");
+              spec.setParameters(params().put("failAttempts", 2));
+              spec.setMaxAttempts(3);
+              spec.setBackoff(new Backoff(1, 2.0, 60));
+            });
+    bed.enqueue(queues, job, 0, 0);
+    bed.startWorker(queues);
+
+    await().atMost(LONG).until(() -> "0".equals(bed.status(job).getCompletedIndexes()));
+    List<Outcome> outcomes = new ArrayList<>();
+    await()
+        .atMost(LONG)
+        .until(
+            () -> {
+              outcomes.addAll(bed.drainOutcomes(queues));
+              return outcomes.size() >= 3;
+            });
+    outcomes.sort(Comparator.comparingInt(Outcome::attempt));
+    assertThat(outcomes)
+        .extracting(Outcome::attempt, Outcome::kind)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(1, Outcome.Kind.RETRYING),
+            org.assertj.core.groups.Tuple.tuple(2, Outcome.Kind.RETRYING),
+            org.assertj.core.groups.Tuple.tuple(3, Outcome.Kind.SUCCEEDED));
+    long firstGap = outcomes.get(1).startedAtMillis() - outcomes.get(0).startedAtMillis();
+    long secondGap = outcomes.get(2).startedAtMillis() - outcomes.get(1).startedAtMillis();
+    System.out.printf(
+        "Backoff 1 s, factor 2: attempts %d ms and %d ms apart%n", firstGap, secondGap);
+    assertThat(firstGap).isGreaterThanOrEqualTo(1000);
+    assertThat(secondGap).isGreaterThanOrEqualTo(2000);
+    assertThat(outcomes.get(0).reason()).isEqualTo("Error");
+    JobStatus status = bed.status(job);
+    assertThat(status.getSucceeded()).isEqualTo(1);
+    assertThat(status.getFailures()).isNull();
+  }
+
+  @Test
+  void aTaskOutOfAttemptsFailsWithItsLastError() {
+    TestBed.Queues queues = queues();
+    Job job =
+        bed.createJob(
+            "team-a",
+            "hopeless",
+            3,
+            spec -> {
+              spec.setHandler("fail");
+              spec.setParameters(params().put("failAttempts", 2));
+              spec.setMaxAttempts(2);
+              spec.setBackoff(new Backoff(0, 1.0, 0));
+            });
+    bed.enqueue(queues, job, 0, 2);
+    bed.startWorker(queues);
+
+    await().atMost(LONG).until(() -> "0-2".equals(bed.status(job).getFailedIndexes()));
+    await().atMost(LONG).until(() -> bed.depth(queues.tasksUrl()) == 0);
+    JobStatus status = bed.status(job);
+    assertThat(status.getFailed()).isEqualTo(3);
+    assertThat(status.getSucceeded()).isZero();
+    assertThat(status.getCompletedIndexes()).isNull();
+    // Distinct by index: fabric8's mock server appends lists in a JSON merge patch (the real API
+    // server replaces them), so entries written in two patches show up twice there.
+    assertThat(status.getFailures().stream().distinct())
+        .hasSize(3)
+        .allSatisfy(
+            f -> {
+              assertThat(f.getReason()).isEqualTo("Error");
+              assertThat(f.getAttempts()).isEqualTo(2);
+              assertThat(f.getMessage()).isEqualTo("attempt 2 fails as told (failAttempts 2)");
+            });
+  }
+
+  @Test
+  void anUnknownHandlerOrBadParameterFailsAtOnceAndTheWorkerKeepsWorking() {
+    TestBed.Queues queues = queues();
+    Job unknown = bed.createJob("team-b", "unknown", 2, spec -> spec.setHandler("nope"));
+    Job badParams =
+        bed.createJob(
+            "team-b",
+            "bad-params",
+            1,
+            spec -> {
+              spec.setHandler("sleep");
+              spec.setParameters(params().put("ms", "soon"));
+            });
+    Job fine = bed.createJob("team-b", "fine", 20, spec -> {});
+    bed.enqueue(queues, unknown, 0, 1);
+    bed.enqueue(queues, badParams, 0, 0);
+    bed.enqueue(queues, fine, 0, 19);
+    bed.startWorker(queues);
+
+    await().atMost(LONG).until(() -> "0-1".equals(bed.status(unknown).getFailedIndexes()));
+    await().atMost(LONG).until(() -> "0".equals(bed.status(badParams).getFailedIndexes()));
+    await().atMost(LONG).until(() -> "0-19".equals(bed.status(fine).getCompletedIndexes()));
+
+    TaskFailure unknownFailure = bed.status(unknown).getFailures().get(0);
+    assertThat(unknownFailure.getReason()).isEqualTo("UnknownHandler");
+    assertThat(unknownFailure.getAttempts()).isEqualTo(1);
+    assertThat(unknownFailure.getMessage()).contains("\"nope\"", "noop", "sleep", "fail", "exec");
+    TaskFailure paramFailure = bed.status(badParams).getFailures().get(0);
+    assertThat(paramFailure.getReason()).isEqualTo("InvalidParameters");
+    assertThat(paramFailure.getAttempts()).isEqualTo(1);
+    assertThat(paramFailure.getMessage()).contains("\"ms\"");
+  }
+
+  @Test
+  void tasksOfADeletedOrReplacedJobAreDroppedWithoutRunning() {
+    TestBed.Queues queues = queues();
+    Job deleted = bed.createJob("team-c", "deleted", 5, spec -> spec.setHandler("count"));
+    Job replaced = bed.createJob("team-c", "replaced", 5, spec -> spec.setHandler("count"));
+    bed.kube.client().resource(deleted).delete();
+    bed.kube.client().resource(replaced).delete();
+    await().until(() -> bed.read(replaced) == null);
+    Job successor = bed.createJob("team-c", "replaced", 5, spec -> spec.setHandler("count"));
+    assertThat(successor.getMetadata().getUid()).isNotEqualTo(replaced.getMetadata().getUid());
+    bed.enqueue(queues, deleted, 0, 4);
+    bed.enqueue(queues, replaced, 0, 4);
+    Worker worker = bed.startWorker(queues);
+
+    await().atMost(LONG).until(() -> bed.depth(queues.tasksUrl()) == 0);
+    assertThat(CountingHandler.runs(deleted.getMetadata().getUid())).isZero();
+    assertThat(CountingHandler.runs(replaced.getMetadata().getUid())).isZero();
+    assertThat(bed.status(successor).getCompletedIndexes()).isNull();
+    assertThat(TestBed.counter(worker, "fanout_deliveries_skipped", "reason", "job_gone"))
+        .isEqualTo(5);
+    assertThat(TestBed.counter(worker, "fanout_deliveries_skipped", "reason", "job_replaced"))
+        .isEqualTo(5);
+  }
+
+  @Test
+  void aSuspendedJobsTasksWaitWithoutSpendingAttemptsUntilItResumes() {
+    TestBed.Queues queues = queues();
+    Job job =
+        bed.createJob(
+            "team-c",
+            "paused",
+            5,
+            spec -> {
+              spec.setHandler("count");
+              spec.setSuspend(true);
+            });
+    bed.enqueue(queues, job, 0, 4);
+    Worker worker = bed.startWorker(queues);
+    String uid = job.getMetadata().getUid();
+
+    // Deferred again and again (FANOUT_SUSPENDED_DELAY_SECONDS=1), never run.
+    await()
+        .atMost(LONG)
+        .until(
+            () ->
+                TestBed.counter(worker, "fanout_deliveries_skipped", "reason", "suspended") >= 15);
+    assertThat(CountingHandler.runs(uid)).isZero();
+    assertThat(bed.status(job).getCompletedIndexes()).isNull();
+
+    bed.kube
+        .client()
+        .resources(Job.class)
+        .inNamespace("team-c")
+        .withName("paused")
+        .edit(
+            j -> {
+              j.getSpec().setSuspend(false);
+              return j;
+            });
+
+    await().atMost(LONG).until(() -> "0-4".equals(bed.status(job).getCompletedIndexes()));
+    await().atMost(LONG).until(() -> bed.depth(queues.tasksUrl()) == 0);
+    assertThat(CountingHandler.runs(uid)).isEqualTo(5);
+    // Each ran as attempt 1: being put back cost no attempt.
+    assertThat(bed.drainOutcomes(queues)).hasSize(5).allMatch(o -> o.attempt() == 1);
+  }
+
+  @Test
+  void aDeliveryPastMaxAttemptsFailsAsWorkerLostWithoutRunning() {
+    TestBed.Queues queues = queues();
+    Job job =
+        bed.createJob(
+            "team-d",
+            "lost",
+            2,
+            spec -> {
+              spec.setHandler("count");
+              spec.setMaxAttempts(3);
+            });
+    TaskMessage lost = TestBed.task(job, 0);
+    // Three attempts were made before this message was sent: this delivery is attempt 4.
+    lost =
+        new TaskMessage(
+            lost.version(),
+            lost.jobUid(),
+            lost.namespace(),
+            lost.name(),
+            lost.index(),
+            lost.total(),
+            lost.handler(),
+            lost.command(),
+            lost.params(),
+            lost.maxAttempts(),
+            lost.timeoutSeconds(),
+            lost.backoff(),
+            3);
+    bed.enqueue(queues, List.of(lost, TestBed.task(job, 1)));
+    bed.startWorker(queues);
+
+    await().atMost(LONG).until(() -> "0".equals(bed.status(job).getFailedIndexes()));
+    await().atMost(LONG).until(() -> "1".equals(bed.status(job).getCompletedIndexes()));
+    TaskFailure failure = bed.status(job).getFailures().get(0);
+    assertThat(failure.getReason()).isEqualTo("WorkerLost");
+    assertThat(failure.getMessage())
+        .isEqualTo("attempt 4 of 3: earlier attempts died with their worker");
+    assertThat(failure.getAttempts()).isEqualTo(3);
+    assertThat(CountingHandler.runs(job.getMetadata().getUid(), 0)).isZero();
+  }
+
+  @Test
+  void anExecTaskPastItsTimeoutIsKilledAndFailsWithTimeout() {
+    TestBed.Queues queues = queues();
+    Job job =
+        bed.createJob(
+            "team-d",
+            "slow",
+            2,
+            spec -> {
+              spec.setHandler("exec");
+              spec.setCommand(
+                  List.of(
+                      "sh",
+                      "-c",
+                      "if [ $FANOUT_TASK_INDEX = 0 ]; then sleep 300; fi; echo done $FANOUT_TASK_INDEX"));
+              spec.setTaskTimeoutSeconds(1);
+              spec.setMaxAttempts(1);
+            });
+    bed.enqueue(queues, job, 0, 1);
+    bed.startWorker(queues);
+
+    await().atMost(LONG).until(() -> "0".equals(bed.status(job).getFailedIndexes()));
+    await().atMost(LONG).until(() -> "1".equals(bed.status(job).getCompletedIndexes()));
+    TaskFailure failure = bed.status(job).getFailures().get(0);
+    assertThat(failure.getReason()).isEqualTo("Timeout");
+    List<Outcome> outcomes = new ArrayList<>();
+    await()
+        .until(
+            () -> {
+              outcomes.addAll(bed.drainOutcomes(queues));
+              return outcomes.size() >= 2;
+            });
+    assertThat(outcomes)
+        .anySatisfy(
+            o -> {
+              assertThat(o.index()).isEqualTo(1);
+              assertThat(o.result()).isEqualTo("done 1");
+            });
+  }
+}
