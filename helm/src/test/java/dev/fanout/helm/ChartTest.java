@@ -1,0 +1,499 @@
+package dev.fanout.helm;
+
+import static dev.fanout.helm.RenderedChart.NAMESPACE;
+import static dev.fanout.helm.RenderedChart.OPERATOR;
+import static dev.fanout.helm.RenderedChart.WORKER;
+import static dev.fanout.helm.RenderedChart.container;
+import static dev.fanout.helm.RenderedChart.env;
+import static dev.fanout.helm.RenderedChart.envValue;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.LintResult;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.SecurityContext;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Lints the chart and checks the objects {@code helm template} renders for each documented setup.
+ */
+class ChartTest {
+  private static final String POSTGRES = "helm/examples/values-postgres.yaml";
+  private static final String AWS = "helm/examples/values-aws.yaml";
+  private static final String NAMESPACED = "helm/examples/values-namespaced.yaml";
+  private static final String TWO_POOLS = "helm/examples/values-two-pools.yaml";
+  private static final String HA = "helm/examples/values-ha.yaml";
+  private static final String LOCALSTACK = "localstack/values-localstack.yaml";
+
+  /** The default values and every documented variant. */
+  static Stream<String> variants() {
+    return Stream.of("", POSTGRES, AWS, NAMESPACED, TWO_POOLS, HA, LOCALSTACK);
+  }
+
+  private static RenderedChart render(String variant) {
+    return variant.isEmpty() ? RenderedChart.render() : RenderedChart.render(variant);
+  }
+
+  private static final Set<String> KINDS =
+      Set.of(
+          "ServiceAccount",
+          "ClusterRole",
+          "ClusterRoleBinding",
+          "Role",
+          "RoleBinding",
+          "Deployment",
+          "Service",
+          "PersistentVolumeClaim",
+          "PodDisruptionBudget",
+          "ServiceMonitor");
+
+  private static final List<PolicyRule> WORKER_RULES =
+      List.of(rule("jobs", "get", "list", "watch"), rule("jobs/status", "update", "patch"));
+
+  private static final List<PolicyRule> OPERATOR_RULES =
+      List.of(
+          rule("jobs", "get", "list", "watch", "update", "patch", "delete"),
+          rule("jobs/status", "get", "update", "patch"),
+          rule("jobs/finalizers", "update"),
+          new io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder()
+              .withApiGroups("")
+              .withResources("events")
+              .withVerbs("create", "patch")
+              .build());
+
+  private static PolicyRule rule(String resource, String... verbs) {
+    return new io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder()
+        .withApiGroups("fanout.dev")
+        .withResources(resource)
+        .withVerbs(verbs)
+        .build();
+  }
+
+  /** Names of the (Cluster)Roles bound to this service account. */
+  private static Set<String> roleRefsOf(RenderedChart chart, String serviceAccount) {
+    Set<String> refs = new TreeSet<>();
+    for (RoleBinding b : chart.all(RoleBinding.class)) {
+      if (b.getSubjects().stream().anyMatch(s -> serviceAccount.equals(s.getName()))) {
+        refs.add(b.getRoleRef().getName());
+      }
+    }
+    for (ClusterRoleBinding b : chart.all(ClusterRoleBinding.class)) {
+      if (b.getSubjects().stream().anyMatch(s -> serviceAccount.equals(s.getName()))) {
+        refs.add(b.getRoleRef().getName());
+      }
+    }
+    return refs;
+  }
+
+  @Test
+  void lintPassesStrict() {
+    LintResult result = new Helm(RenderedChart.chartDir()).lint().strict().call();
+
+    assertThat(result.isFailed()).as("%s", result.getMessages()).isFalse();
+    assertThat(result.getMessages())
+        .noneMatch(m -> m.contains("[ERROR]") || m.contains("[WARNING]"));
+  }
+
+  @ParameterizedTest(name = "[{index}] {0}")
+  @MethodSource("variants")
+  void rendersValidObjectsOfKnownKinds(String variant) {
+    RenderedChart chart = render(variant);
+
+    assertThat(chart.objects).isNotEmpty();
+    for (HasMetadata object : chart.objects) {
+      assertThat(object.getKind()).isIn(KINDS);
+      assertThat(object.getMetadata().getName()).hasSizeLessThanOrEqualTo(63).matches("[a-z0-9-]+");
+      assertThat(object.getMetadata().getLabels())
+          .containsEntry("app.kubernetes.io/name", "fanout")
+          .containsEntry("app.kubernetes.io/instance", RenderedChart.RELEASE);
+      if (!"ServiceMonitor".equals(object.getKind())) {
+        assertThat(object)
+            .as("typed %s", object.getKind())
+            .isNotInstanceOf(GenericKubernetesResource.class);
+      }
+    }
+    assertThat(chart.ofKind("Secret")).as("the chart never holds credentials").isEmpty();
+    // Every Deployment's selector matches its pod template.
+    for (Deployment d : chart.all(Deployment.class)) {
+      assertThat(d.getSpec().getTemplate().getMetadata().getLabels())
+          .containsAllEntriesOf(d.getSpec().getSelector().getMatchLabels());
+    }
+  }
+
+  @ParameterizedTest(name = "[{index}] {0}")
+  @MethodSource("variants")
+  void workerMayOnlyReadJobsAndWriteTheirStatus(String variant) {
+    RenderedChart chart = render(variant);
+
+    List<PolicyRule> rules = chart.rules(WORKER);
+    assertThat(rules).isNotEmpty();
+    assertThat(Set.copyOf(rules)).isEqualTo(Set.copyOf(WORKER_RULES));
+    // The worker's account is bound to nothing else.
+    assertThat(roleRefsOf(chart, WORKER)).containsOnly(WORKER);
+    assertThat(chart.yaml).doesNotContain("secrets");
+  }
+
+  @ParameterizedTest(name = "[{index}] {0}")
+  @MethodSource("variants")
+  void operatorHasNoVerbBeyondItsList(String variant) {
+    RenderedChart chart = render(variant);
+
+    assertThat(Set.copyOf(chart.rules(OPERATOR))).isEqualTo(Set.copyOf(OPERATOR_RULES));
+    List<PolicyRule> lease = chart.rules(OPERATOR + "-leader-election");
+    boolean replicated = chart.operator().getSpec().getReplicas() > 1;
+    if (replicated) {
+      assertThat(lease)
+          .containsExactly(
+              new io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder()
+                  .withApiGroups("coordination.k8s.io")
+                  .withResources("leases")
+                  .withVerbs("get", "create", "update")
+                  .build());
+      assertThat(
+              chart.named(Role.class, OPERATOR + "-leader-election").getMetadata().getNamespace())
+          .isEqualTo(NAMESPACE);
+    } else {
+      assertThat(lease).isEmpty();
+    }
+  }
+
+  @ParameterizedTest(name = "[{index}] {0}")
+  @MethodSource("variants")
+  void everyContainerIsLockedDownWithResourcesAndProbes(String variant) {
+    RenderedChart chart = render(variant);
+
+    for (Deployment d : chart.all(Deployment.class)) {
+      String name = d.getMetadata().getName();
+      PodSpec pod = d.getSpec().getTemplate().getSpec();
+      assertThat(pod.getSecurityContext().getRunAsNonRoot()).as(name).isTrue();
+      assertThat(pod.getSecurityContext().getRunAsUser()).as(name).isEqualTo(10001L);
+      assertThat(pod.getSecurityContext().getSeccompProfile().getType())
+          .isEqualTo("RuntimeDefault");
+      assertThat(pod.getInitContainers()).isEmpty();
+      for (Container c : pod.getContainers()) {
+        SecurityContext sc = c.getSecurityContext();
+        assertThat(sc.getRunAsNonRoot()).as(name).isTrue();
+        assertThat(sc.getRunAsUser()).as(name).isEqualTo(10001L);
+        assertThat(sc.getReadOnlyRootFilesystem()).as(name).isTrue();
+        assertThat(sc.getAllowPrivilegeEscalation()).as(name).isFalse();
+        assertThat(sc.getCapabilities().getDrop()).as(name).containsExactly("ALL");
+        assertThat(sc.getCapabilities().getAdd()).as(name).isEmpty();
+        assertThat(sc.getSeccompProfile().getType()).as(name).isEqualTo("RuntimeDefault");
+        assertThat(c.getResources().getRequests()).as(name).containsKeys("cpu", "memory");
+        assertThat(c.getResources().getLimits()).as(name).containsKey("memory");
+        assertThat(c.getVolumeMounts())
+            .as(name)
+            .anyMatch(m -> "/tmp".equals(m.getMountPath()) && "tmp".equals(m.getName()));
+        int port = name.equals(OPERATOR) ? 8080 : 8081;
+        assertThat(c.getPorts())
+            .anyMatch(p -> p.getName().equals("http") && p.getContainerPort() == port);
+        assertThat(envValue(d, "FANOUT_HTTP_PORT")).isEqualTo(String.valueOf(port));
+        assertThat(c.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/healthz");
+        assertThat(c.getStartupProbe().getHttpGet().getPath()).isEqualTo("/healthz");
+        assertThat(c.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");
+        assertThat(c.getReadinessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("http");
+      }
+      assertThat(pod.getVolumes())
+          .anyMatch(v -> "tmp".equals(v.getName()) && v.getEmptyDir() != null);
+    }
+  }
+
+  @ParameterizedTest(name = "[{index}] {0}")
+  @MethodSource("variants")
+  void workersNeverGetDatabaseSettingsNorSecrets(String variant) {
+    RenderedChart chart = render(variant);
+
+    assertThat(chart.workers()).isNotEmpty();
+    for (Deployment worker : chart.workers()) {
+      Container c = container(worker);
+      assertThat(c.getEnv()).extracting(EnvVar::getName).noneMatch(n -> n.startsWith("FANOUT_DB_"));
+      assertThat(c.getEnv()).allMatch(e -> e.getValueFrom() == null);
+      assertThat(c.getEnvFrom()).isEmpty();
+      assertThat(worker.getSpec().getTemplate().getSpec().getVolumes())
+          .allMatch(v -> v.getSecret() == null && v.getPersistentVolumeClaim() == null);
+      assertThat(worker.getSpec().getTemplate().getSpec().getServiceAccountName())
+          .isEqualTo(WORKER);
+    }
+  }
+
+  @Test
+  void defaultsEmbedTheQueueAndKeepH2OnAClaim() {
+    RenderedChart chart = RenderedChart.render();
+    Deployment operator = chart.operator();
+
+    assertThat(operator.getSpec().getReplicas()).isEqualTo(1);
+    assertThat(operator.getSpec().getStrategy().getType()).isEqualTo("Recreate");
+    assertThat(container(operator).getImage()).isEqualTo("fanout-operator:0.1.0");
+    assertThat(envValue(operator, "FANOUT_DB_URL")).isEqualTo("jdbc:h2:file:/data/fanout");
+    assertThat(env(operator, "FANOUT_DB_USER")).isEmpty();
+    assertThat(env(operator, "FANOUT_DB_PASSWORD")).isEmpty();
+    assertThat(envValue(operator, "FANOUT_SQS_EMBEDDED")).isEqualTo("true");
+    assertThat(envValue(operator, "FANOUT_SQS_EMBEDDED_PORT")).isEqualTo("9324");
+    assertThat(envValue(operator, "FANOUT_QUEUE_PREFIX")).isEqualTo("fanout-");
+    assertThat(env(operator, "AWS_ENDPOINT_URL_SQS")).isEmpty();
+    assertThat(env(operator, "FANOUT_NAMESPACES")).isEmpty();
+    assertThat(container(operator).getVolumeMounts())
+        .anyMatch(m -> m.getMountPath().equals("/data") && m.getName().equals("data"));
+    PersistentVolumeClaim claim = chart.named(PersistentVolumeClaim.class, "rel-fanout-data");
+    assertThat(
+            operator.getSpec().getTemplate().getSpec().getVolumes().stream()
+                .filter(v -> v.getName().equals("data"))
+                .findFirst()
+                .orElseThrow()
+                .getPersistentVolumeClaim()
+                .getClaimName())
+        .isEqualTo(claim.getMetadata().getName());
+
+    Service service = chart.named(Service.class, OPERATOR);
+    assertThat(service.getSpec().getPorts())
+        .extracting(ServicePort::getName, ServicePort::getPort)
+        .containsExactlyInAnyOrder(
+            org.assertj.core.groups.Tuple.tuple("http", 8080),
+            org.assertj.core.groups.Tuple.tuple("sqs", 9324));
+
+    Deployment worker = chart.named(Deployment.class, WORKER + "-default");
+    assertThat(container(worker).getImage()).isEqualTo("fanout-worker:0.1.0");
+    assertThat(envValue(worker, "AWS_ENDPOINT_URL_SQS"))
+        .isEqualTo("http://rel-fanout-operator:9324");
+    assertThat(envValue(worker, "FANOUT_POOL")).isEqualTo("default");
+    assertThat(envValue(worker, "FANOUT_WORKER_CONCURRENCY")).isEqualTo("4");
+    assertThat(env(worker, "AWS_REGION")).isEmpty();
+
+    assertThat(chart.all(ClusterRole.class)).hasSize(2);
+    assertThat(chart.all(ClusterRoleBinding.class)).hasSize(2);
+    assertThat(chart.all(Role.class)).isEmpty();
+    assertThat(chart.ofKind("ServiceMonitor")).isEmpty();
+    assertThat(chart.all(PodDisruptionBudget.class)).isEmpty();
+  }
+
+  @Test
+  void postgresLoginComesOnlyFromTheExistingSecret() {
+    RenderedChart chart = RenderedChart.render(List.of(POSTGRES), Map.of());
+    Deployment operator = chart.operator();
+
+    assertThat(envValue(operator, "FANOUT_DB_URL"))
+        .isEqualTo("jdbc:postgresql://postgres:5432/fanout");
+    for (String[] pair :
+        new String[][] {{"FANOUT_DB_USER", "username"}, {"FANOUT_DB_PASSWORD", "password"}}) {
+      EnvVar var = env(operator, pair[0]).orElseThrow();
+      assertThat(var.getValue()).isNull();
+      assertThat(var.getValueFrom().getSecretKeyRef().getName()).isEqualTo("fanout-db");
+      assertThat(var.getValueFrom().getSecretKeyRef().getKey()).isEqualTo(pair[1]);
+    }
+    assertThat(chart.all(PersistentVolumeClaim.class)).isEmpty();
+    assertThat(container(operator).getVolumeMounts())
+        .noneMatch(m -> m.getMountPath().equals("/data"));
+  }
+
+  @Test
+  void aPasswordPassedAsAValueNeverReachesADeployment() {
+    String password = "s3cret-Value-42";
+    RenderedChart chart =
+        RenderedChart.render(
+            List.of(POSTGRES),
+            Map.of("database.postgres.password", password, "database.password", password));
+
+    assertThat(chart.yaml).doesNotContain(password);
+    assertThat(chart.all(Deployment.class))
+        .flatMap(d -> container(d).getEnv())
+        .filteredOn(e -> e.getName().equals("FANOUT_DB_PASSWORD"))
+        .singleElement()
+        .satisfies(e -> assertThat(e.getValueFrom().getSecretKeyRef()).isNotNull());
+  }
+
+  @Test
+  void awsModeAnnotatesBothServiceAccountsForIrsa() {
+    RenderedChart chart = RenderedChart.render(AWS);
+
+    assertThat(chart.named(ServiceAccount.class, OPERATOR).getMetadata().getAnnotations())
+        .containsEntry(
+            "eks.amazonaws.com/role-arn", "arn:aws:iam::123456789012:role/fanout-operator");
+    assertThat(chart.named(ServiceAccount.class, WORKER).getMetadata().getAnnotations())
+        .containsEntry(
+            "eks.amazonaws.com/role-arn", "arn:aws:iam::123456789012:role/fanout-worker");
+    for (Deployment d : chart.all(Deployment.class)) {
+      assertThat(envValue(d, "AWS_REGION")).isEqualTo("eu-west-1");
+      assertThat(env(d, "AWS_ENDPOINT_URL_SQS")).isEmpty();
+    }
+    assertThat(envValue(chart.operator(), "FANOUT_SQS_EMBEDDED")).isEqualTo("false");
+    assertThat(chart.named(Service.class, OPERATOR).getSpec().getPorts())
+        .extracting(ServicePort::getName)
+        .containsExactly("http");
+  }
+
+  @Test
+  void irsaAnnotationOnlyInAwsMode() {
+    RenderedChart chart =
+        RenderedChart.render(List.of(), Map.of("queue.aws.roleArn", "arn:aws:iam::1:role/x"));
+
+    assertThat(chart.all(ServiceAccount.class))
+        .allSatisfy(sa -> assertThat(sa.getMetadata().getAnnotations()).isNullOrEmpty());
+  }
+
+  @Test
+  void localstackValuesPointOperatorAndWorkersAtTheEndpoint() {
+    RenderedChart chart = RenderedChart.render(LOCALSTACK);
+
+    for (Deployment d : chart.all(Deployment.class)) {
+      assertThat(envValue(d, "AWS_ENDPOINT_URL_SQS"))
+          .isEqualTo("http://localstack.localstack.svc.cluster.local:4566");
+      assertThat(envValue(d, "AWS_REGION")).isEqualTo("us-east-1");
+      assertThat(envValue(d, "FANOUT_QUEUE_PREFIX")).isEqualTo("fanout-");
+    }
+    assertThat(envValue(chart.operator(), "FANOUT_SQS_EMBEDDED")).isEqualTo("false");
+    assertThat(env(chart.operator(), "FANOUT_SQS_EMBEDDED_PORT")).isEmpty();
+  }
+
+  @Test
+  void namespacedModeRendersRolesInEachNamespaceAndNoClusterRoles() {
+    RenderedChart chart = RenderedChart.render(NAMESPACED);
+
+    assertThat(chart.all(ClusterRole.class)).isEmpty();
+    assertThat(chart.all(ClusterRoleBinding.class)).isEmpty();
+    Set<String> roles = new TreeSet<>();
+    chart
+        .all(Role.class)
+        .forEach(r -> roles.add(r.getMetadata().getNamespace() + "/" + r.getMetadata().getName()));
+    assertThat(roles)
+        .containsExactlyInAnyOrder(
+            "team-a/" + OPERATOR, "team-a/" + WORKER, "team-b/" + OPERATOR, "team-b/" + WORKER);
+    for (RoleBinding binding : chart.all(RoleBinding.class)) {
+      assertThat(binding.getRoleRef().getKind()).isEqualTo("Role");
+      assertThat(binding.getRoleRef().getName()).isEqualTo(binding.getMetadata().getName());
+      assertThat(binding.getSubjects())
+          .singleElement()
+          .satisfies(
+              s -> {
+                assertThat(s.getName()).isEqualTo(binding.getMetadata().getName());
+                assertThat(s.getNamespace()).isEqualTo(NAMESPACE);
+              });
+    }
+    assertThat(chart.all(RoleBinding.class)).hasSize(4);
+    for (Deployment d : chart.all(Deployment.class)) {
+      assertThat(envValue(d, "FANOUT_NAMESPACES")).isEqualTo("team-a,team-b");
+    }
+  }
+
+  @Test
+  void eachPoolGetsItsOwnWorkerDeployment() {
+    RenderedChart chart = RenderedChart.render(TWO_POOLS);
+
+    assertThat(chart.workers())
+        .extracting(d -> d.getMetadata().getName())
+        .containsExactlyInAnyOrder(WORKER + "-default", WORKER + "-heavy");
+    Deployment standard = chart.named(Deployment.class, WORKER + "-default");
+    assertThat(standard.getSpec().getReplicas()).isEqualTo(2);
+    assertThat(envValue(standard, "FANOUT_POOL")).isEqualTo("default");
+    assertThat(envValue(standard, "FANOUT_WORKER_CONCURRENCY")).isEqualTo("8");
+    assertThat(container(standard).getImage()).isEqualTo("fanout-worker:0.1.0");
+    assertThat(container(standard).getResources().getLimits().get("memory").toString())
+        .isEqualTo("512Mi");
+
+    Deployment heavy = chart.named(Deployment.class, WORKER + "-heavy");
+    assertThat(heavy.getSpec().getReplicas()).isEqualTo(1);
+    assertThat(envValue(heavy, "FANOUT_POOL")).isEqualTo("heavy");
+    assertThat(envValue(heavy, "FANOUT_WORKER_CONCURRENCY")).isEqualTo("1");
+    assertThat(container(heavy).getImage())
+        .isEqualTo("registry.example.com/acme/fanout-worker-heavy:1.4.0");
+    assertThat(container(heavy).getImagePullPolicy()).isEqualTo("IfNotPresent");
+    assertThat(container(heavy).getResources().getLimits().get("memory").toString())
+        .isEqualTo("4Gi");
+    assertThat(heavy.getSpec().getSelector().getMatchLabels())
+        .containsEntry("fanout.dev/pool", "heavy");
+    assertThat(standard.getSpec().getSelector().getMatchLabels())
+        .containsEntry("fanout.dev/pool", "default");
+  }
+
+  @Test
+  void leaderElectionOnlyWithMoreThanOneReplica() {
+    Deployment single = RenderedChart.render().operator();
+    assertThat(env(single, "FANOUT_LEADER_ELECTION")).isEmpty();
+    assertThat(env(single, "POD_NAMESPACE")).isEmpty();
+
+    RenderedChart chart = RenderedChart.render(HA);
+    Deployment operator = chart.operator();
+    assertThat(operator.getSpec().getReplicas()).isEqualTo(2);
+    assertThat(envValue(operator, "FANOUT_LEADER_ELECTION")).isEqualTo("true");
+    assertThat(
+            env(operator, "POD_NAMESPACE")
+                .orElseThrow()
+                .getValueFrom()
+                .getFieldRef()
+                .getFieldPath())
+        .isEqualTo("metadata.namespace");
+    assertThat(chart.all(PodDisruptionBudget.class))
+        .extracting(p -> p.getMetadata().getName())
+        .containsExactlyInAnyOrder(OPERATOR, WORKER + "-default");
+    assertThat(chart.ofKind("ServiceMonitor"))
+        .hasSize(2)
+        .allSatisfy(
+            m -> {
+              assertThat(m.getApiVersion()).isEqualTo("monitoring.coreos.com/v1");
+              assertThat(m.getMetadata().getLabels()).containsEntry("release", "prometheus");
+            });
+  }
+
+  @Test
+  void combinationsThatCannotWorkStopTheRenderWithAClearMessage() {
+    assertThatThrownBy(() -> RenderedChart.render(List.of(), Map.of("operator.replicas", 2)))
+        .hasMessageContaining("operator.replicas > 1 needs database.postgres.url");
+    assertThatThrownBy(
+            () -> RenderedChart.render(List.of(POSTGRES), Map.of("operator.replicas", 2)))
+        .hasMessageContaining("operator.replicas > 1 needs queue.mode endpoint or aws");
+    assertThatThrownBy(
+            () ->
+                RenderedChart.render(
+                    List.of(), Map.of("database.postgres.url", "jdbc:postgresql://db/f")))
+        .hasMessageContaining("database.postgres.existingSecret");
+    assertThatThrownBy(() -> RenderedChart.render(List.of(), Map.of("queue.mode", "aws")))
+        .hasMessageContaining("queue.mode=aws needs queue.region");
+    assertThatThrownBy(() -> RenderedChart.render(List.of(), Map.of("queue.mode", "endpoint")))
+        .hasMessageContaining("queue.mode=endpoint needs queue.endpoint");
+    assertThatThrownBy(() -> RenderedChart.render(List.of(), Map.of("queue.mode", "sqs")))
+        .hasMessageContaining("queue.mode must be embedded, endpoint or aws");
+    assertThatThrownBy(() -> RenderedChart.render(List.of(), Map.of("pools[0].name", "Bad_Pool")))
+        .hasMessageContaining("Bad_Pool");
+  }
+
+  @Test
+  void chartCrdIsTheCommittedCrdByteForByte() throws IOException {
+    String file = "jobs.fanout.dev-v1.yml";
+    byte[] committed =
+        Files.readAllBytes(RenderedChart.repositoryRoot().resolve("crds").resolve(file));
+    byte[] inChart = Files.readAllBytes(RenderedChart.chartDir().resolve("crds").resolve(file));
+
+    assertThat(inChart)
+        .as(
+            "helm/fanout/crds/%s differs from crds/%s: copy it (the api module's CRD test refreshes both)",
+            file, file)
+        .isEqualTo(committed);
+    try (var files = Files.list(RenderedChart.chartDir().resolve("crds"))) {
+      assertThat(files.map(p -> p.getFileName().toString())).containsExactly(file);
+    }
+  }
+}
