@@ -22,6 +22,15 @@ import java.util.HashMap;
  * status subresource behaves as on a real server (see TESTING.md for what the mock lacks).
  */
 public final class MockKube implements AutoCloseable {
+  // The mock logs every request through java.util.logging; keep test output readable.
+  private static final java.util.logging.Logger MOCK_LOG = quiet("io.fabric8.mockwebserver");
+
+  private static java.util.logging.Logger quiet(String name) {
+    java.util.logging.Logger logger = java.util.logging.Logger.getLogger(name);
+    logger.setLevel(java.util.logging.Level.WARNING);
+    return logger;
+  }
+
   private final KubernetesMockServer server;
   private final KubernetesClient client;
 
