@@ -3,8 +3,10 @@ package dev.fanout.operator;
 import dev.fanout.api.Job;
 import dev.fanout.common.queue.EmbeddedSqsServer;
 import dev.fanout.common.queue.SqsClients;
+import dev.fanout.common.status.JobStatusPatcher;
 import dev.fanout.operator.db.Database;
 import dev.fanout.operator.db.TaskStore;
+import dev.fanout.operator.queue.DeadLetterDrain;
 import dev.fanout.operator.queue.OutcomeDrain;
 import dev.fanout.operator.queue.QueueAdmin;
 import dev.fanout.operator.queue.TaskFanout;
@@ -38,6 +40,7 @@ public final class FanoutOperator implements AutoCloseable {
   private QueueAdmin queues;
   private TaskFanout fanout;
   private OutcomeDrain outcomes;
+  private DeadLetterDrain deadLetters;
   private Operator operator;
   private TaskStore store;
 
@@ -60,6 +63,16 @@ public final class FanoutOperator implements AutoCloseable {
     fanout = new TaskFanout(store, queues, sqs, registry, Clock.systemUTC());
     outcomes = new OutcomeDrain(sqs, queues, store, registry);
     outcomes.start(2);
+    deadLetters =
+        new DeadLetterDrain(
+            sqs,
+            queues,
+            store,
+            new JobStatusPatcher(client, registry),
+            config.maxReceiveCount(),
+            registry,
+            Clock.systemUTC());
+    deadLetters.start();
     operator =
         new Operator(
             o -> {
@@ -135,6 +148,9 @@ public final class FanoutOperator implements AutoCloseable {
     }
     if (outcomes != null) {
       outcomes.close();
+    }
+    if (deadLetters != null) {
+      deadLetters.close();
     }
     if (fanout != null) {
       fanout.close();

@@ -219,4 +219,46 @@ abstract class OperatorBehaviour {
     assertThat(operator.store().countByState(uid)).isEqualTo(Map.of(TaskState.NOT_RUN, 30L));
     assertThat(h.drain("default")).hasSize(5);
   }
+
+  @Test
+  void aTaskWhoseMessageLandsInTheDeadLetterQueueFailsOnceAsDeadLettered() {
+    Job job = OperatorHarness.job("poison", 5);
+    job.getSpec().setMaxFailedTasks(5);
+    String uid = h.create(job).getMetadata().getUid();
+    await().atMost(WAIT).until(() -> operator.store().countSent(uid) == 5);
+    TaskMessage poison =
+        h.drain("default").stream().filter(m -> m.index() == 2).findFirst().orElseThrow();
+
+    String dlq = h.sqs.getQueueUrl(b -> b.queueName(h.prefix + "default-dlq")).queueUrl();
+    String body = dev.fanout.common.queue.Messages.encode(poison);
+    h.sqs.sendMessage(b -> b.queueUrl(dlq).messageBody(body));
+    h.sqs.sendMessage(b -> b.queueUrl(dlq).messageBody(body));
+    h.sqs.sendMessage(b -> b.queueUrl(dlq).messageBody("garbage, not a task {"));
+
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(
+                        operator.registry().counter("fanout_bad_messages", "queue", "dlq").count())
+                    .isEqualTo(1.0));
+    await().atMost(WAIT).until(() -> "2".equals(h.get("poison").getStatus().getFailedIndexes()));
+    Job seen = h.get("poison");
+    assertThat(seen.getStatus().getFailed()).isEqualTo(1);
+    assertThat(seen.getStatus().getFailures())
+        .extracting(dev.fanout.api.TaskFailure::getReason)
+        .containsOnly("DeadLettered");
+    assertThat(seen.getStatus().getFailures())
+        .extracting(dev.fanout.api.TaskFailure::getIndex)
+        .containsOnly(2);
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              TaskRow row = operator.store().rows(uid).get(2);
+              assertThat(row.getState()).isEqualTo(TaskState.FAILED);
+              assertThat(row.getLastError()).startsWith("DeadLettered");
+            });
+    await().atMost(WAIT).until(() -> h.visibleMessages("default-dlq") == 0);
+  }
 }
