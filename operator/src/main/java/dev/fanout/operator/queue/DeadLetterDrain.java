@@ -72,6 +72,9 @@ public final class DeadLetterDrain implements AutoCloseable {
       } catch (InterruptedException e) {
         return;
       } catch (RuntimeException e) {
+        if (!running) {
+          return; // closing: the receive under way was cut short on purpose
+        }
         failures++;
         long pause = Math.min(30_000, 500L << Math.min(failures, 6));
         log.warn("Dead-letter queues: {}; trying again in {} ms", e.toString(), pause);

@@ -53,6 +53,9 @@ public final class OutcomeDrain implements AutoCloseable {
         drainOnce(20);
         failures = 0;
       } catch (RuntimeException e) {
+        if (!running) {
+          return; // closing: the receive under way was cut short on purpose
+        }
         failures++;
         long pause = Math.min(30_000, 500L << Math.min(failures, 6));
         log.warn("Outcome queue: {}; trying again in {} ms", e.toString(), pause);

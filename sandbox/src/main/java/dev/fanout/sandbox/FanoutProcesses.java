@@ -1,0 +1,178 @@
+package dev.fanout.sandbox;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
+
+/**
+ * The operator and worker processes of one run: each configured only through the environment
+ * variables of the API contract (plus {@code KUBECONFIG}), with nothing of the sandbox's own
+ * Fanout, AWS or Kubernetes settings leaking in; and stopping them all.
+ */
+final class FanoutProcesses {
+  private final RepoLayout layout;
+  private final Path runDir;
+  private final Map<String, String> inheritedEnv;
+  private final Path kubeconfig;
+  private final JvmMode jvm;
+  private final List<ChildProcess> all = new CopyOnWriteArrayList<>();
+  private boolean workerArchiveWriter = true;
+
+  static final int RECEIVE_WAIT_SECONDS = 3;
+  private static final String OPERATOR = "operator";
+
+  /**
+   * @param inheritedEnv the sandbox's environment; the children get it without the variables that
+   *     would configure Fanout, AWS or Kubernetes
+   * @param jvm how to start the JVMs
+   */
+  FanoutProcesses(
+      RepoLayout layout,
+      Path runDir,
+      Map<String, String> inheritedEnv,
+      Path kubeconfig,
+      JvmMode jvm) {
+    this.layout = layout;
+    this.runDir = runDir;
+    this.inheritedEnv = inheritedEnv;
+    this.kubeconfig = kubeconfig;
+    this.jvm = jvm;
+  }
+
+  /** The operator, serving the embedded queue on {@code queuePort}. */
+  ChildProcess startOperator(
+      String dbUrl, String dbUser, String dbPassword, int queuePort, int httpPort)
+      throws IOException {
+    Map<String, String> env = baseEnv(httpPort);
+    env.put("FANOUT_DB_URL", dbUrl);
+    if (dbUser != null) {
+      env.put("FANOUT_DB_USER", dbUser);
+    }
+    if (dbPassword != null) {
+      env.put("FANOUT_DB_PASSWORD", dbPassword);
+    }
+    env.put("FANOUT_SQS_EMBEDDED", "true");
+    env.put("FANOUT_SQS_EMBEDDED_PORT", String.valueOf(queuePort));
+    return start(OPERATOR, layout.operatorJar(), OPERATOR, true, env, httpPort);
+  }
+
+  /** A worker of {@code pool}, using the operator's queue on {@code queuePort}. */
+  ChildProcess startWorker(String name, String pool, int concurrency, int queuePort, int httpPort)
+      throws IOException {
+    Map<String, String> env = baseEnv(httpPort);
+    env.put("AWS_ENDPOINT_URL_SQS", "http://localhost:" + queuePort);
+    env.put("FANOUT_POOL", pool);
+    env.put("FANOUT_WORKER_CONCURRENCY", String.valueOf(concurrency));
+    // A worker stops only after its long poll ends (one cut short would go on taking messages in
+    // the server for nobody): a short wait keeps the end of a run short. Delivery is as fast.
+    env.put("FANOUT_RECEIVE_WAIT_SECONDS", String.valueOf(RECEIVE_WAIT_SECONDS));
+    // One worker writes the workers' archive; the others only read it, never two writers at once.
+    boolean writer = workerArchiveWriter;
+    workerArchiveWriter = false;
+    return start(name, layout.workerJar(), "worker", writer, env, httpPort);
+  }
+
+  private Map<String, String> baseEnv(int httpPort) {
+    Map<String, String> env = new HashMap<>(inheritedEnv);
+    env.keySet()
+        .removeIf(
+            k ->
+                k.startsWith("FANOUT_")
+                    || k.startsWith("AWS_")
+                    || k.startsWith("KUBERNETES_")
+                    || k.equals("KUBECONFIG"));
+    env.put("KUBECONFIG", kubeconfig.toString());
+    env.put("FANOUT_HTTP_PORT", String.valueOf(httpPort));
+    return env;
+  }
+
+  /**
+   * Starts the jar in the {@link JvmMode}; with CDS, {@code archive} names the class-data sharing
+   * archive, which only a {@code writer} may create or renew.
+   */
+  private ChildProcess start(
+      String name, Path jar, String archive, boolean writer, Map<String, String> env, int httpPort)
+      throws IOException {
+    List<String> options = new ArrayList<>();
+    boolean writesArchive = false;
+    if (jvm != JvmMode.DEFAULT) {
+      options.add("-XX:TieredStopAtLevel=1");
+    }
+    if (jvm == JvmMode.CDS) {
+      Path file = Files.createDirectories(layout.root().resolve("sandbox/target/cds"));
+      file = file.resolve(archive + ".jsa");
+      boolean current =
+          Files.isRegularFile(file)
+              && Files.getLastModifiedTime(file).compareTo(Files.getLastModifiedTime(jar)) > 0;
+      if (writer) {
+        options.add("-XX:+AutoCreateSharedArchive");
+        writesArchive = !current;
+      }
+      if (writer || current) {
+        options.add("-XX:SharedArchiveFile=" + file);
+        // A missing or outdated archive is expected now and then: no warning in the log.
+        options.add("-Xlog:cds=off,cds+dynamic=off");
+      }
+    }
+    ChildProcess child =
+        ChildProcess.start(
+            name, jar, options, writesArchive, env, httpPort, runDir.resolve(name + ".log"));
+    all.add(child);
+    return child;
+  }
+
+  List<ChildProcess> all() {
+    return List.copyOf(all);
+  }
+
+  /** A process that ended although nobody stopped it, or null. */
+  ChildProcess firstDead() {
+    return all.stream().filter(c -> !c.isAlive()).findFirst().orElse(null);
+  }
+
+  /** Whether a process will write a class-data sharing archive as it exits. */
+  boolean writingArchives() {
+    return all.stream().anyMatch(ChildProcess::writesArchive);
+  }
+
+  /**
+   * Stops the workers (SIGTERM to all at once), then the operator: it serves the queue the workers'
+   * last long polls are waiting on. Kills what is still running after {@code grace} ({@code
+   * archiveGrace} for one writing its class-data archive), with whatever it started.
+   *
+   * @return the names of the processes that had to be killed
+   */
+  List<String> stopAll(Duration grace, Duration archiveGrace) {
+    Map<Boolean, List<ChildProcess>> operator =
+        all.stream().collect(Collectors.partitioningBy(c -> c.name().equals(OPERATOR)));
+    List<String> killed = new ArrayList<>(stop(operator.get(false), grace, archiveGrace));
+    killed.addAll(stop(operator.get(true), grace, archiveGrace));
+    return killed;
+  }
+
+  private static List<String> stop(
+      List<ChildProcess> children, Duration grace, Duration archiveGrace) {
+    Map<ChildProcess, List<ProcessHandle>> stopping = new LinkedHashMap<>();
+    for (ChildProcess child : children) {
+      stopping.put(child, child.terminate());
+    }
+    long now = System.nanoTime();
+    List<String> killed = new ArrayList<>();
+    stopping.forEach(
+        (child, descendants) -> {
+          Duration wait = child.writesArchive() ? archiveGrace : grace;
+          if (child.awaitStopped(descendants, now + wait.toNanos())) {
+            killed.add(child.name());
+          }
+        });
+    return killed;
+  }
+}

@@ -1,0 +1,196 @@
+package dev.fanout.sandbox;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * What one sandbox run does, read once in {@link Main} from the command line and the environment:
+ * the only place the sandbox looks at either.
+ *
+ * @param manifests files or folders as given; empty means the default example
+ * @param dir the run directory, or null for a new temporary one
+ * @param dbUrl the database to hand the operator, or null for an H2 file in the run directory
+ */
+public record SandboxOptions(
+    List<String> manifests,
+    int workers,
+    int concurrency,
+    Duration timeout,
+    boolean keepRunning,
+    boolean plain,
+    JvmMode jvm,
+    Path dir,
+    String dbUrl,
+    String dbUser,
+    String dbPassword,
+    boolean help) {
+
+  static final String USAGE =
+      """
+      Usage: fanout run [options] [manifest files or folders...]
+
+      Runs Fanout with no cluster: a local Kubernetes API (fabric8's mock server with the Job
+      CRD), the real operator and workers as child processes, and the given Jobs (default:
+      examples/hello.yaml), then prints each Job's status and its task rows.
+
+      Options:
+        --workers N         worker processes per pool (default 2)
+        --concurrency N     tasks each worker runs at once, FANOUT_WORKER_CONCURRENCY (default 4)
+        --timeout T         give up after T, e.g. 90s, 10m, 1h (default 10m); exits 1
+        --keep-running      leave everything up after the Jobs finish, until Ctrl-C
+        --plain             print a line log even when stdout is a terminal
+        --jvm MODE          how the operator's and workers' JVMs start: c1 (default; C1 JIT
+                            only, starts faster), cds (c1 and a class-data sharing archive per
+                            jar: faster still, but the first run after a build takes 10-20 s
+                            longer to stop while the JVMs write it), default (java's defaults)
+        --dir DIR           put the kubeconfig, logs and H2 database here (default: a new
+                            temporary directory)
+        -h, --help          this text
+
+      Environment:
+        FANOUT_DB_URL, FANOUT_DB_USER, FANOUT_DB_PASSWORD
+                            a PostgreSQL (or H2) database for the operator's task rows instead
+                            of an H2 file in the run directory
+
+      Exit code: 0 when every Job succeeded; 1 when one did not, on a timeout, or when something
+      could not start; 2 for a bad command line.
+      """;
+
+  public static final int DEFAULT_WORKERS = 2;
+  public static final int DEFAULT_CONCURRENCY = 4;
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(10);
+
+  /** A bad command line: the message says what and {@link Main} adds the usage. */
+  static final class UsageException extends RuntimeException {
+    UsageException(String message) {
+      super(message);
+    }
+  }
+
+  /**
+   * Reads the arguments after {@code run} (a leading {@code run} is accepted and skipped) and the
+   * database variables.
+   */
+  static SandboxOptions parse(List<String> args, Map<String, String> env) {
+    List<String> manifests = new ArrayList<>();
+    int workers = DEFAULT_WORKERS;
+    int concurrency = DEFAULT_CONCURRENCY;
+    Duration timeout = DEFAULT_TIMEOUT;
+    boolean keepRunning = false;
+    boolean plain = false;
+    JvmMode jvm = JvmMode.C1;
+    boolean help = false;
+    Path dir = null;
+    List<String> rest = new ArrayList<>(args);
+    if (!rest.isEmpty() && rest.get(0).equals("run")) {
+      rest.remove(0);
+    }
+    boolean optionsEnded = false;
+    for (int i = 0; i < rest.size(); i++) {
+      String arg = rest.get(i);
+      if (optionsEnded || !arg.startsWith("-") || arg.equals("-")) {
+        manifests.add(arg);
+        continue;
+      }
+      String name = arg;
+      String value = null;
+      int eq = arg.indexOf('=');
+      if (arg.startsWith("--") && eq > 0) {
+        name = arg.substring(0, eq);
+        value = arg.substring(eq + 1);
+      }
+      switch (name) {
+        case "--" -> optionsEnded = true;
+        case "-h", "--help" -> help = true;
+        case "--keep-running" -> keepRunning = true;
+        case "--plain" -> plain = true;
+        case "--workers", "--concurrency", "--timeout", "--dir", "--jvm" -> {
+          if (value == null) {
+            if (i + 1 >= rest.size()) {
+              throw new UsageException(name + " needs a value");
+            }
+            value = rest.get(++i);
+          }
+          switch (name) {
+            case "--workers" -> workers = number(name, value, 1, 64);
+            case "--concurrency" -> concurrency = number(name, value, 1, 1000);
+            case "--timeout" -> timeout = duration(name, value);
+            case "--jvm" -> jvm = JvmMode.parse(value);
+            default -> dir = Path.of(value);
+          }
+        }
+        default -> throw new UsageException("unknown option " + arg);
+      }
+    }
+    String dbUrl = blankToNull(env.get("FANOUT_DB_URL"));
+    if (dbUrl != null && !dbUrl.startsWith("jdbc:h2:") && !dbUrl.startsWith("jdbc:postgresql:")) {
+      throw new UsageException(
+          "FANOUT_DB_URL must start with jdbc:h2: or jdbc:postgresql:, was \"" + dbUrl + "\"");
+    }
+    return new SandboxOptions(
+        List.copyOf(manifests),
+        workers,
+        concurrency,
+        timeout,
+        keepRunning,
+        plain,
+        jvm,
+        dir,
+        dbUrl,
+        blankToNull(env.get("FANOUT_DB_USER")),
+        blankToNull(env.get("FANOUT_DB_PASSWORD")),
+        help);
+  }
+
+  private static int number(String option, String value, int min, int max) {
+    try {
+      int n = Integer.parseInt(value.trim());
+      if (n >= min && n <= max) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new UsageException(
+        option + " must be a whole number from " + min + " to " + max + ", was \"" + value + "\"");
+  }
+
+  /** {@code 90}, {@code 90s}, {@code 10m}, {@code 1h}. */
+  static Duration duration(String option, String value) {
+    String v = value.trim().toLowerCase(Locale.ROOT);
+    try {
+      Duration d;
+      if (v.endsWith("ms")) {
+        d = Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
+      } else if (v.endsWith("s")) {
+        d = Duration.ofSeconds(Long.parseLong(v.substring(0, v.length() - 1)));
+      } else if (v.endsWith("m")) {
+        d = Duration.ofMinutes(Long.parseLong(v.substring(0, v.length() - 1)));
+      } else if (v.endsWith("h")) {
+        d = Duration.ofHours(Long.parseLong(v.substring(0, v.length() - 1)));
+      } else {
+        d = Duration.ofSeconds(Long.parseLong(v));
+      }
+      if (d.isPositive()) {
+        return d;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new UsageException(
+        option + " must be a positive duration such as 90s, 10m or 1h, was \"" + value + "\"");
+  }
+
+  private static String blankToNull(String s) {
+    return s == null || s.isBlank() ? null : s.trim();
+  }
+
+  /** The password hidden, for what the sandbox prints. */
+  static String hidePassword(String url) {
+    return url.replaceAll("(?i)password=[^&;]*", "password=***");
+  }
+}

@@ -1,0 +1,218 @@
+package dev.fanout.sandbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+
+/**
+ * The sandbox as a user runs it: {@code java -jar sandbox/target/fanout-sandbox.jar} in a process
+ * of its own, with the real operator and worker jars the reactor built before this module. Checks
+ * the exit code, what it prints, and that no process it started outlives it.
+ */
+class SandboxIT {
+  private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+  private static final Path SANDBOX_JAR = Path.of("target", "fanout-sandbox.jar").toAbsolutePath();
+  private static final Path RUNS = Path.of("target", "sandbox-it").toAbsolutePath();
+
+  /** What one sandbox run did. */
+  record Run(int exitCode, String output, Set<ProcessHandle> descendants) {}
+
+  @BeforeAll
+  static void jarsAreBuilt() {
+    for (Path jar :
+        List.of(
+            SANDBOX_JAR,
+            ROOT.resolve("operator/target/fanout-operator.jar"),
+            ROOT.resolve("worker/target/fanout-worker.jar"))) {
+      assertThat(jar).as("built by the package phase before this test").isRegularFile();
+    }
+  }
+
+  @Test
+  void runsHelloAndItemsToSuccess(TestInfo test) throws Exception {
+    Run run = sandbox(test, Map.of(), "examples/hello.yaml", "examples/items.yaml");
+
+    assertThat(run.output())
+        .contains("job        default/hello from ")
+        .contains("job        default/items from ")
+        .contains("worker-1 ")
+        .contains("worker-2 ")
+        .contains("Job default/hello (")
+        .contains("Succeeded, 10 succeeded, 0 failed, of 10")
+        .contains("Complete=True")
+        .contains("states    SUCCEEDED 10  (job record: Succeeded, 10 tasks)")
+        .contains("attempts  1: 10 tasks")
+        .contains("slowest   task ")
+        .contains("Job default/items (")
+        .contains("Succeeded, 5 succeeded, 0 failed, of 5")
+        .contains("states    SUCCEEDED 5  (job record: Succeeded, 5 tasks)")
+        .contains("All 2 Jobs succeeded.")
+        .as("every process stops on SIGTERM within the grace period: workers, then the operator")
+        .containsPattern("Stopped the operator and 2 workers in [0-9.]+ s\\.\n")
+        .doesNotContain("were killed");
+    assertThat(run.exitCode()).as(run.output()).isZero();
+    assertNothingLeft(run);
+  }
+
+  @Test
+  void showsWhyAFailingJobFailedAndExitsOne(TestInfo test) throws Exception {
+    Run run =
+        sandbox(test, Map.of(), "--workers", "1", ROOT.resolve("examples/fails.yaml").toString());
+
+    assertThat(run.output())
+        .contains("Job default/fails (")
+        .contains(": Failed, ")
+        .contains("Failed=True  MaxFailedTasksExceeded")
+        .contains("failures    task ")
+        .contains("is in failIndexes")
+        .containsPattern("FAILED [12]")
+        .containsPattern("failed    task [37], 2 attempts: Error: index [37] is in failIndexes")
+        .contains("worker-1 ")
+        .doesNotContain("worker-2")
+        .contains("1 of 1 Job did not succeed.");
+    assertThat(run.exitCode()).as(run.output()).isEqualTo(1);
+    assertNothingLeft(run);
+  }
+
+  @Test
+  void rejectsAManifestThatIsNotAFanoutJob(TestInfo test) throws Exception {
+    Path dir = Files.createDirectories(RUNS.resolve("manifests"));
+    Path batchJob =
+        Files.writeString(
+            dir.resolve("batch-job.yaml"),
+            """
+            apiVersion: batch/v1
+            kind: Job
+            metadata:
+              name: pi
+            spec:
+              template: {}
+            """);
+
+    Run run = sandbox(test, Map.of(), batchJob.toString(), "examples/hello.yaml");
+
+    assertThat(run.output())
+        .contains("batch-job.yaml: is a batch/v1 Job, not a fanout.dev/v1alpha1 Job")
+        .doesNotContain("operator   ready");
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertNothingLeft(run);
+  }
+
+  @Test
+  void timesOutWithExitCodeOne(TestInfo test) throws Exception {
+    Run run = sandbox(test, Map.of(), "--timeout", "2s");
+
+    assertThat(run.output()).contains("operator was not ready within --timeout 2s");
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertNothingLeft(run);
+  }
+
+  @Test
+  void keepsTheTaskRowsInPostgresqlWhenGivenOne(TestInfo test) throws Exception {
+    String url = System.getenv("FANOUT_TEST_PG_URL");
+    if (url == null && "1".equals(System.getenv("FANOUT_REQUIRE_POSTGRES"))) {
+      throw new IllegalStateException(
+          "FANOUT_REQUIRE_POSTGRES=1 but FANOUT_TEST_PG_URL is unset: start PostgreSQL with"
+              + " scripts/postgres.sh start");
+    }
+    assumeTrue(url != null, "PostgreSQL test skipped: FANOUT_TEST_PG_URL is unset");
+    Map<String, String> env = new HashMap<>();
+    env.put("FANOUT_DB_URL", url);
+    env.put("FANOUT_DB_USER", System.getenv().getOrDefault("FANOUT_TEST_PG_USER", ""));
+    env.put("FANOUT_DB_PASSWORD", System.getenv().getOrDefault("FANOUT_TEST_PG_PASSWORD", ""));
+
+    Run run = sandbox(test, env, "--workers", "1");
+
+    assertThat(run.output())
+        .contains("database   jdbc:postgresql:")
+        .contains("states    SUCCEEDED 10  (job record: Succeeded, 10 tasks)");
+    assertThat(run.exitCode()).as(run.output()).isZero();
+    assertNothingLeft(run);
+  }
+
+  /**
+   * Runs the sandbox jar from this module's directory (so manifests like {@code
+   * examples/hello.yaml} resolve against the repository root), its run directory under target/.
+   */
+  private static Run sandbox(TestInfo test, Map<String, String> extraEnv, String... args)
+      throws IOException, InterruptedException {
+    String name = test.getTestMethod().orElseThrow().getName();
+    Path runDir = RUNS.resolve(name);
+    deleteTree(runDir);
+    Path output = Files.createDirectories(RUNS).resolve(name + ".out");
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                ChildProcess.java(),
+                "-jar",
+                SANDBOX_JAR.toString(),
+                "run",
+                "--dir",
+                runDir.toString()));
+    command.addAll(List.of(args));
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    builder.redirectOutput(output.toFile());
+    builder.environment().keySet().removeIf(k -> k.startsWith("FANOUT_DB_"));
+    builder.environment().putAll(extraEnv);
+    Process process = builder.start();
+    Set<ProcessHandle> seen = ConcurrentHashMap.newKeySet();
+    Thread watcher =
+        Thread.ofVirtual()
+            .start(
+                () -> {
+                  while (process.isAlive()) {
+                    process.descendants().forEach(seen::add);
+                    try {
+                      Thread.sleep(50);
+                    } catch (InterruptedException e) {
+                      return;
+                    }
+                  }
+                });
+    if (!process.waitFor(5, TimeUnit.MINUTES)) {
+      process.descendants().forEach(ProcessHandle::destroyForcibly);
+      process.destroyForcibly();
+      throw new AssertionError(
+          "the sandbox did not end in 5 minutes:\n" + Files.readString(output));
+    }
+    watcher.join();
+    String text = Files.readString(output);
+    System.out.println("---- " + name + " (exit " + process.exitValue() + ")\n" + text);
+    return new Run(process.exitValue(), text, seen);
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    if (Files.exists(dir)) {
+      try (var paths = Files.walk(dir)) {
+        for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+          Files.delete(p);
+        }
+      }
+    }
+  }
+
+  private static void assertNothingLeft(Run run) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+    while (run.descendants().stream().anyMatch(ProcessHandle::isAlive)
+        && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertThat(run.descendants().stream().filter(ProcessHandle::isAlive).map(ProcessHandle::pid))
+        .as("processes the sandbox started that are still running")
+        .isEmpty();
+  }
+}
