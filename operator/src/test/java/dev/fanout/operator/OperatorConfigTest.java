@@ -12,6 +12,15 @@ import org.junit.jupiter.params.provider.CsvSource;
 class OperatorConfigTest {
 
   @org.junit.jupiter.api.Test
+  void everySettingIsInTheConfigurationDocs() {
+    assertThat(
+            dev.fanout.common.testing.ConfigurationDocs.undocumented(
+                OperatorConfig.SETTINGS, "## Operator"))
+        .as("settings missing from docs/configuration.md, section ## Operator")
+        .isEmpty();
+  }
+
+  @org.junit.jupiter.api.Test
   void withNothingSetItServesAnEmbeddedQueueAndAnH2Database() {
     OperatorConfig config = OperatorConfig.from(new Env(Map.of()));
     assertThat(config.sqsEmbedded()).isTrue();

@@ -16,6 +16,15 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class WorkerConfigTest {
 
+  @org.junit.jupiter.api.Test
+  void everySettingIsInTheConfigurationDocs() {
+    assertThat(
+            dev.fanout.common.testing.ConfigurationDocs.undocumented(
+                WorkerConfig.SETTINGS, "## Worker"))
+        .as("settings missing from docs/configuration.md, section ## Worker")
+        .isEmpty();
+  }
+
   @Test
   void defaults() {
     WorkerConfig config = WorkerConfig.from(new Env(Map.of()));
