@@ -1,117 +1,60 @@
 package dev.fanout.sandbox;
 
-import dev.fanout.api.Job;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.kubernetes.client.utils.Serialization;
-import io.fabric8.kubernetes.client.utils.Utils;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.lang.reflect.Field;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.util.HashMap;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
- * The sandbox's Kubernetes API: fabric8's mock server in CRUD mode, plain HTTP on a free local
- * port, with the real Job CRD created first so the status subresource behaves as on a real server.
- * Other processes reach it through the kubeconfig it writes.
+ * The sandbox's Kubernetes API, with the Job CRD installed: a real kube-apiserver and etcd, or
+ * fabric8's mock server. Other processes reach it through the kubeconfig it writes.
  */
-final class LocalKube implements AutoCloseable {
-  private final KubernetesMockServer server;
-  private final KubernetesClient client;
-  private final String url;
+interface LocalKube extends AutoCloseable {
 
-  LocalKube() {
-    randomizeUids();
-    server =
-        new KubernetesMockServer(
-            new Context(),
-            new MockWebServer(),
-            new HashMap<>(),
-            new KubernetesCrudDispatcher(),
-            false);
-    server.init();
-    client = server.createClient();
-    url = client.getConfiguration().getMasterUrl();
-    client.apiextensions().v1().customResourceDefinitions().resource(crd()).create();
-  }
-
-  /**
-   * The mock numbers the UIDs it gives from 1 in every JVM ({@code Utils.generateId()}), so each
-   * run's first Job would have UID ...0001, and a database that outlives a run (PostgreSQL, a
-   * reused {@code --dir}) would hand it the task rows of an earlier run's Job. A random start makes
-   * them unique, as a real API server's are.
-   */
-  private static void randomizeUids() {
-    try {
-      Field counter = Utils.class.getDeclaredField("leastSigBits");
-      counter.setAccessible(true);
-      ((AtomicLong) counter.get(null)).set(new SecureRandom().nextLong() >>> 1);
-    } catch (ReflectiveOperationException | RuntimeException e) {
-      throw new IllegalStateException(
-          "cannot make the mock API server's UIDs unique (fabric8 changed?): " + e, e);
-    }
-  }
-
-  private static CustomResourceDefinition crd() {
-    String resource = "/META-INF/fabric8/" + Job.CRD_NAME + "-v1.yml";
-    try (InputStream in = Job.class.getResourceAsStream(resource)) {
-      if (in == null) {
-        throw new IllegalStateException("the Job CRD " + resource + " is not on the classpath");
+  /** Starts the API server {@code choice} asks for; {@code say} hears why auto chose the mock. */
+  static LocalKube start(ControlPlane choice, Consumer<String> say) {
+    return switch (choice) {
+      case MOCK -> new MockApiServer();
+      case REAL -> RealApiServer.start(false);
+      case AUTO -> {
+        String missing = RealApiServer.missingBinaries();
+        if (missing == null) {
+          yield RealApiServer.start(true);
+        }
+        say.accept(missing + "; using fabric8's mock API server instead");
+        yield new MockApiServer();
       }
-      return Serialization.unmarshal(in, CustomResourceDefinition.class);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    };
   }
 
-  KubernetesClient client() {
-    return client;
-  }
+  KubernetesClient client();
 
-  String url() {
-    return url;
-  }
+  /** Where it listens and what it is, for the run's header. */
+  String describe();
 
-  /** A kubeconfig for the child processes and for fabric8-based tools. */
-  Path writeKubeconfig(Path file) throws IOException {
-    String yaml =
-        """
-        apiVersion: v1
-        kind: Config
-        clusters:
-        - name: fanout-sandbox
-          cluster:
-            server: %s
-            insecure-skip-tls-verify: true
-        contexts:
-        - name: fanout-sandbox
-          context:
-            cluster: fanout-sandbox
-            namespace: default
-            user: fanout-sandbox
-        current-context: fanout-sandbox
-        users:
-        - name: fanout-sandbox
-          user:
-            token: fanout-sandbox
-        """
-            .formatted(url);
-    Files.writeString(file, yaml);
-    return file;
-  }
+  /** Whether kubectl can work with it (the plain CRUD mock answers no discovery requests). */
+  boolean kubectlWorks();
+
+  /** A kubeconfig for the child processes and for tools. */
+  Path writeKubeconfig(Path file) throws IOException;
 
   @Override
-  public void close() {
-    client.close();
-    server.destroy();
+  void close();
+
+  /** Which API server a run uses: {@code --control-plane auto|real|mock}. */
+  enum ControlPlane {
+    AUTO,
+    REAL,
+    MOCK;
+
+    static ControlPlane parse(String value) {
+      for (ControlPlane c : values()) {
+        if (c.name().equalsIgnoreCase(value.trim())) {
+          return c;
+        }
+      }
+      throw new SandboxOptions.UsageException(
+          "--control-plane must be auto, real or mock, was \"" + value + "\"");
+    }
   }
 }

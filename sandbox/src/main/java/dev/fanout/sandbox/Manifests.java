@@ -5,8 +5,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.fanout.api.Job;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -168,6 +170,18 @@ final class Manifests {
     Job job = manifest.job();
     job.getMetadata().setNamespace(manifest.namespace());
     try {
+      // A real API server refuses objects in a namespace that does not exist.
+      if (client.namespaces().withName(manifest.namespace()).get() == null) {
+        client
+            .namespaces()
+            .resource(
+                new NamespaceBuilder()
+                    .withNewMetadata()
+                    .withName(manifest.namespace())
+                    .endMetadata()
+                    .build())
+            .createOr(NonDeletingOperation::update);
+      }
       return client.resource(job).create();
     } catch (KubernetesClientException e) {
       String ref = manifest.namespace() + "/" + job.getMetadata().getName();
@@ -177,6 +191,15 @@ final class Manifests {
                 + ": Job "
                 + ref
                 + " exists already (given twice?)");
+      }
+      if (e.getCode() == 422 && e.getStatus() != null) {
+        throw new SandboxException(
+            RepoLayout.display(manifest.file())
+                + ": the API server refused Job "
+                + ref
+                + ": "
+                + e.getStatus().getMessage(),
+            e);
       }
       throw new SandboxException(
           RepoLayout.display(manifest.file())

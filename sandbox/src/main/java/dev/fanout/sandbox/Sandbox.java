@@ -92,9 +92,9 @@ final class Sandbox implements AutoCloseable {
         Manifests.read(args.stream().map(layout::resolve).toList());
 
     out.println("Fanout sandbox, run directory " + runDir);
-    kube = new LocalKube();
+    kube = LocalKube.start(options.controlPlane(), why -> line("kubernetes", why));
     Path kubeconfig = kube.writeKubeconfig(runDir.resolve("kubeconfig"));
-    line("kubernetes", kube.url() + " (fabric8 mock, CRUD, Job CRD), kubeconfig " + kubeconfig);
+    line("kubernetes", kube.describe() + ", kubeconfig " + kubeconfig);
     processes = new FanoutProcesses(layout, runDir, inheritedEnv, kubeconfig, options.jvm());
 
     List<String> pools = workerPools(manifests);
@@ -252,7 +252,9 @@ final class Sandbox implements AutoCloseable {
     out.println("Everything keeps running (--keep-running); Ctrl-C stops it.");
     out.println("  export KUBECONFIG=" + kubeconfig);
     out.println(
-        "  (a fabric8 mock API: fabric8-based tools work; kubectl cannot map its resources)");
+        kube.kubectlWorks()
+            ? "  kubectl get fjob -w"
+            : "  (a fabric8 mock API: fabric8-based tools work; kubectl cannot map its resources)");
     List<ChildProcess> all = new ArrayList<>(List.of(operator));
     all.addAll(workers);
     for (ChildProcess c : all) {

@@ -23,6 +23,7 @@ public record SandboxOptions(
     boolean keepRunning,
     boolean plain,
     JvmMode jvm,
+    LocalKube.ControlPlane controlPlane,
     Path dir,
     String dbUrl,
     String dbUser,
@@ -33,9 +34,9 @@ public record SandboxOptions(
       """
       Usage: fanout run [options] [manifest files or folders...]
 
-      Runs Fanout with no cluster: a local Kubernetes API (fabric8's mock server with the Job
-      CRD), the real operator and workers as child processes, and the given Jobs (default:
-      examples/hello.yaml), then prints each Job's status and its task rows.
+      Runs Fanout with no cluster: a local Kubernetes API with the Job CRD, the real operator
+      and workers as child processes, and the given Jobs (default: examples/hello.yaml), then
+      prints each Job's status and its task rows.
 
       Options:
         --workers N         worker processes per pool (default 2)
@@ -47,6 +48,10 @@ public record SandboxOptions(
                             only, starts faster), cds (c1 and a class-data sharing archive per
                             jar: faster still, but the first run after a build takes 10-20 s
                             longer to stop while the JVMs write it), default (java's defaults)
+        --control-plane M   the Kubernetes API: real (kube-apiserver and etcd as local
+                            processes, from scripts/control-plane.sh; kubectl works), mock
+                            (fabric8's mock server: starts faster, no schema checks, no
+                            kubectl), auto (default: real when its binaries are there)
         --dir DIR           put the kubeconfig, logs and H2 database here (default: a new
                             temporary directory)
         -h, --help          this text
@@ -83,6 +88,7 @@ public record SandboxOptions(
     boolean keepRunning = false;
     boolean plain = false;
     JvmMode jvm = JvmMode.C1;
+    LocalKube.ControlPlane controlPlane = LocalKube.ControlPlane.AUTO;
     boolean help = false;
     Path dir = null;
     List<String> rest = new ArrayList<>(args);
@@ -108,7 +114,7 @@ public record SandboxOptions(
         case "-h", "--help" -> help = true;
         case "--keep-running" -> keepRunning = true;
         case "--plain" -> plain = true;
-        case "--workers", "--concurrency", "--timeout", "--dir", "--jvm" -> {
+        case "--workers", "--concurrency", "--timeout", "--dir", "--jvm", "--control-plane" -> {
           if (value == null) {
             if (i + 1 >= rest.size()) {
               throw new UsageException(name + " needs a value");
@@ -120,6 +126,7 @@ public record SandboxOptions(
             case "--concurrency" -> concurrency = number(name, value, 1, 1000);
             case "--timeout" -> timeout = duration(name, value);
             case "--jvm" -> jvm = JvmMode.parse(value);
+            case "--control-plane" -> controlPlane = LocalKube.ControlPlane.parse(value);
             default -> dir = Path.of(value);
           }
         }
@@ -139,6 +146,7 @@ public record SandboxOptions(
         keepRunning,
         plain,
         jvm,
+        controlPlane,
         dir,
         dbUrl,
         blankToNull(env.get("FANOUT_DB_USER")),

@@ -69,6 +69,31 @@ class SandboxIT {
   }
 
   @Test
+  void onARealApiServerRunsHelloAndTheSchemaRefusesAnInvalidJob(TestInfo test) throws Exception {
+    String missing = RealApiServer.missingBinaries();
+    if (missing != null && "1".equals(System.getenv("FANOUT_REQUIRE_CONTROL_PLANE"))) {
+      throw new IllegalStateException("FANOUT_REQUIRE_CONTROL_PLANE=1 but " + missing);
+    }
+    assumeTrue(missing == null, "real control plane skipped: " + missing);
+
+    Run ok = sandbox(test, Map.of(), "--control-plane", "real", "--workers", "1");
+    assertThat(ok.output())
+        .contains("(kube-apiserver and etcd, Job CRD)")
+        .contains("Succeeded, 10 succeeded, 0 failed, of 10")
+        .contains("All 1 Job succeeded.");
+    assertThat(ok.exitCode()).as(ok.output()).isZero();
+    assertNothingLeft(ok);
+
+    Run refused =
+        sandbox(test, Map.of(), "--control-plane", "real", "examples/invalid/count-negative.yaml");
+    assertThat(refused.output())
+        .contains("count-negative.yaml: the API server refused Job default/count-negative: ")
+        .contains("spec.tasks.count: Invalid value: -1");
+    assertThat(refused.exitCode()).as(refused.output()).isEqualTo(1);
+    assertNothingLeft(refused);
+  }
+
+  @Test
   void showsWhyAFailingJobFailedAndExitsOne(TestInfo test) throws Exception {
     Run run =
         sandbox(test, Map.of(), "--workers", "1", ROOT.resolve("examples/fails.yaml").toString());
@@ -163,6 +188,9 @@ class SandboxIT {
                 "run",
                 "--dir",
                 runDir.toString()));
+    if (!List.of(args).contains("--control-plane")) {
+      command.addAll(List.of("--control-plane", "mock")); // fast; one test runs the real one
+    }
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     builder.redirectOutput(output.toFile());

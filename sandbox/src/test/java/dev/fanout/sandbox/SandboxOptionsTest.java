@@ -21,10 +21,22 @@ class SandboxOptionsTest {
     assertThat(o.concurrency()).isEqualTo(4);
     assertThat(o.timeout()).isEqualTo(Duration.ofMinutes(10));
     assertThat(o.jvm()).isEqualTo(JvmMode.C1);
+    assertThat(o.controlPlane()).isEqualTo(LocalKube.ControlPlane.AUTO);
     assertThat(o.keepRunning()).isFalse();
     assertThat(o.plain()).isFalse();
     assertThat(o.dir()).isNull();
     assertThat(o.dbUrl()).isNull();
+  }
+
+  @Test
+  void theControlPlaneIsChosenByName() {
+    assertThat(SandboxOptions.parse(List.of("--control-plane", "Real"), Map.of()).controlPlane())
+        .isEqualTo(LocalKube.ControlPlane.REAL);
+    assertThat(SandboxOptions.parse(List.of("--control-plane=mock"), Map.of()).controlPlane())
+        .isEqualTo(LocalKube.ControlPlane.MOCK);
+    assertThatThrownBy(() -> SandboxOptions.parse(List.of("--control-plane", "kind"), Map.of()))
+        .isInstanceOf(SandboxOptions.UsageException.class)
+        .hasMessage("--control-plane must be auto, real or mock, was \"kind\"");
   }
 
   @Test

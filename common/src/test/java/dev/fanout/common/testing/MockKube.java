@@ -1,17 +1,14 @@
 package dev.fanout.common.testing;
 
 import dev.fanout.api.Job;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,16 +41,7 @@ public final class MockKube implements AutoCloseable {
             false);
     server.init();
     client = newClient();
-    client.apiextensions().v1().customResourceDefinitions().resource(crd()).create();
-  }
-
-  public static CustomResourceDefinition crd() {
-    try (InputStream in =
-        Job.class.getResourceAsStream("/META-INF/fabric8/" + Job.CRD_NAME + "-v1.yml")) {
-      return Serialization.unmarshal(in, CustomResourceDefinition.class);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    client.apiextensions().v1().customResourceDefinitions().resource(Job.crd()).create();
   }
 
   public KubernetesClient client() {
