@@ -18,14 +18,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs one attempt of a handler on a thread of its own, so that past the task's timeout, or at
- * shutdown, the attempt can be interrupted and the worker moves on whatever the handler does.
+ * Runs one attempt of a handler on a thread of its own, so that past the task's timeout, at
+ * shutdown, or when its Job ends, the attempt can be interrupted and the worker moves on whatever
+ * the handler does.
  */
 final class HandlerInvoker {
   private static final Logger log = LoggerFactory.getLogger(HandlerInvoker.class);
 
   static final String TIMEOUT = "Timeout";
   static final String INVALID_PARAMETERS = "InvalidParameters";
+  static final String JOB_ENDED = "JobEnded";
 
   /** How long a stopped handler gets to clean up (kill its processes) before it is abandoned. */
   private static final Duration STOP_WAIT = Duration.ofSeconds(10);
@@ -33,7 +35,9 @@ final class HandlerInvoker {
   /** Why an attempt was stopped. */
   enum Stop {
     TIMEOUT,
-    SHUTDOWN
+    SHUTDOWN,
+    /** The Job finished or was deleted while the attempt ran. */
+    JOB_ENDED
   }
 
   /**
@@ -43,8 +47,14 @@ final class HandlerInvoker {
       TaskResult result, boolean stoppedByShutdown, long startedAtMillis, long durationMillis) {}
 
   private static final class Attempt {
+    final String jobUid;
     final AtomicReference<Stop> stop = new AtomicReference<>();
+    volatile String jobEnd;
     volatile Thread thread;
+
+    Attempt(String jobUid) {
+      this.jobUid = jobUid;
+    }
 
     void stop(Stop why) {
       if (stop.compareAndSet(null, why)) {
@@ -65,7 +75,7 @@ final class HandlerInvoker {
     int timeoutSeconds =
         task.timeoutSeconds() > 0 ? task.timeoutSeconds() : JobSpec.DEFAULT_TASK_TIMEOUT_SECONDS;
     Duration timeout = Duration.ofSeconds(timeoutSeconds);
-    Attempt attempt = new Attempt();
+    Attempt attempt = new Attempt(task.jobUid());
     TaskContext ctx =
         TaskContext.builder()
             .job(task.namespace(), task.name(), task.jobUid())
@@ -86,6 +96,10 @@ final class HandlerInvoker {
     running.add(attempt);
     try {
       attempt.thread.start();
+      if (attempt.stop.get() != null) {
+        // Stopped before it started, when an interrupt may not have stuck.
+        attempt.thread.interrupt();
+      }
       TaskResult result;
       try {
         result = done.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
@@ -101,6 +115,12 @@ final class HandlerInvoker {
       }
       boolean byShutdown = stop == Stop.SHUTDOWN && !result.succeeded();
       long duration = (System.nanoTime() - startNanos) / 1_000_000;
+      if (stop == Stop.JOB_ENDED && !result.succeeded()) {
+        // No retry can help: the Job runs nothing more.
+        result =
+            TaskResult.permanentFailure(
+                JOB_ENDED, "stopped after " + duration + " ms: " + attempt.jobEnd);
+      }
       return new Invocation(result, byShutdown, startedAt, duration);
     } catch (InterruptedException e) {
       // The runner itself is being torn down: stop the handler too.
@@ -122,6 +142,20 @@ final class HandlerInvoker {
   void stopAll() {
     for (Attempt attempt : running) {
       attempt.stop(Stop.SHUTDOWN);
+    }
+  }
+
+  /**
+   * Stops the running attempts of a Job that finished or was deleted.
+   *
+   * @param why what became of the Job, for the attempts' messages
+   */
+  void stopJob(String jobUid, String why) {
+    for (Attempt attempt : running) {
+      if (attempt.jobUid.equals(jobUid) && attempt.stop.get() == null) {
+        attempt.jobEnd = why;
+        attempt.stop(Stop.JOB_ENDED);
+      }
     }
   }
 

@@ -71,6 +71,7 @@ final class TaskRunner {
       delivery = Delivery.of(message, clock.millis());
     } catch (Messages.BadMessageException e) {
       // Not a task of ours; nothing could ever run it.
+      p.metrics().badMessage();
       log.error("Deleting message {}: {}", message.messageId(), e.getMessage());
       try {
         p.queue().delete(message.receiptHandle());

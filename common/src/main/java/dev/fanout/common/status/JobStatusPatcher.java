@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Records finished tasks in a Job's status: read, merge, write with the resourceVersion as the
  * precondition (a JSON merge patch on /status), and on 409 read again and retry, a bounded number
- * of times.
+ * of times. Once the operator has finished the Job, nothing more is counted: its verdict stands.
  */
 public final class JobStatusPatcher {
   private static final Logger log = LoggerFactory.getLogger(JobStatusPatcher.class);
@@ -28,6 +28,11 @@ public final class JobStatusPatcher {
   public enum Result {
     WRITTEN,
     UNCHANGED,
+    /**
+     * Not written: the Job is finished (Complete or Failed), so the batch is not counted. A task
+     * that ran on while its Job ended is recorded in its task row only.
+     */
+    FINISHED,
     /** The Job is deleted, or replaced by another with the same name. */
     GONE
   }
@@ -62,6 +67,9 @@ public final class JobStatusPatcher {
       WorkerFields merged = current.merge(batch);
       if (merged == current) {
         return Result.UNCHANGED;
+      }
+      if (job.getStatus() != null && job.getStatus().isFinished()) {
+        return Result.FINISHED;
       }
       try {
         patch(namespace, name, job.getMetadata().getResourceVersion(), merged);
