@@ -7,6 +7,9 @@ import dev.fanout.worker.spi.TaskHandler;
 import dev.fanout.worker.spi.TaskResult;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -31,6 +34,8 @@ final class HandlerInvoker {
 
   /** How long a stopped handler gets to clean up (kill its processes) before it is abandoned. */
   private static final Duration STOP_WAIT = Duration.ofSeconds(10);
+
+  private static final int ENDED_JOBS = 1024;
 
   /** Why an attempt was stopped. */
   enum Stop {
@@ -66,6 +71,16 @@ final class HandlerInvoker {
   private final Clock clock;
   private final Set<Attempt> running = ConcurrentHashMap.newKeySet();
 
+  /** Recently ended Jobs by UID, with what became of them; a Job that ended stays ended. */
+  private final Map<String, String> ended =
+      Collections.synchronizedMap(
+          new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+              return size() > ENDED_JOBS;
+            }
+          });
+
   HandlerInvoker(Clock clock) {
     this.clock = clock;
   }
@@ -95,6 +110,12 @@ final class HandlerInvoker {
             .unstarted(() -> done.complete(call(handler, ctx)));
     running.add(attempt);
     try {
+      // Checked after joining the running set: an end told from now on stops this attempt.
+      String end = ended(task.jobUid());
+      if (end != null) {
+        return new Invocation(
+            TaskResult.permanentFailure(JOB_ENDED, "not started: " + end), false, startedAt, 0);
+      }
       attempt.thread.start();
       if (attempt.stop.get() != null) {
         // Stopped before it started, when an interrupt may not have stuck.
@@ -151,12 +172,18 @@ final class HandlerInvoker {
    * @param why what became of the Job, for the attempts' messages
    */
   void stopJob(String jobUid, String why) {
+    ended.put(jobUid, why);
     for (Attempt attempt : running) {
       if (attempt.jobUid.equals(jobUid) && attempt.stop.get() == null) {
         attempt.jobEnd = why;
         attempt.stop(Stop.JOB_ENDED);
       }
     }
+  }
+
+  /** What ended the Job, if this worker was told; else null. */
+  String ended(String jobUid) {
+    return ended.get(jobUid);
   }
 
   int running() {

@@ -117,6 +117,10 @@ final class TaskRunner {
             d.attempt(),
             d.maxAttempts(),
             p.ledger().recorded(task.jobUid()));
+    if (decision == Decision.RUN && p.invoker().ended(task.jobUid()) != null) {
+      // The informer told of the Job's end after the copy read above.
+      decision = Decision.JOB_FINISHED;
+    }
     if (decision.dropsMessage()) {
       log.debug("Job {}: dropping task {} ({})", task.jobRef(), task.index(), decision);
       p.metrics().skipped(decision.skipTag);

@@ -154,6 +154,15 @@ class HandlerInvokerTest {
     assertThat(inv.result().message()).startsWith("stopped after ").endsWith("the Job was deleted");
     assertThat(running).isNotDone();
     assertThat(invoker.running()).isEqualTo(1);
+    Invocation late =
+        invoker.invoke(
+            handler(
+                ctx -> {
+                  throw new AssertionError("must not run");
+                }),
+            delivery(600, params));
+    assertThat(late.result().reason()).isEqualTo("JobEnded");
+    assertThat(late.result().message()).isEqualTo("not started: the Job was deleted");
     invoker.stopAll();
     assertThat(running.get().stoppedByShutdown()).isTrue();
   }

@@ -33,7 +33,7 @@ public final class JobStatusPatcher {
      * that ran on while its Job ended is recorded in its task row only.
      */
     FINISHED,
-    /** The Job is deleted, or replaced by another with the same name. */
+    /** The Job is deleted or being deleted, or replaced by another with the same name. */
     GONE
   }
 
@@ -60,7 +60,9 @@ public final class JobStatusPatcher {
     // A cached copy of another Job with the same name (replaced since) says nothing: ask.
     Job job = cached != null && uid.equals(cached.getMetadata().getUid()) ? cached : fresh.get();
     for (int tries = 1; tries <= MAX_TRIES; tries++) {
-      if (job == null || !uid.equals(job.getMetadata().getUid())) {
+      if (job == null
+          || !uid.equals(job.getMetadata().getUid())
+          || job.getMetadata().getDeletionTimestamp() != null) {
         return Result.GONE;
       }
       WorkerFields current = WorkerFields.of(job.getStatus(), totalHint);
