@@ -34,7 +34,8 @@ import software.amazon.awssdk.services.sqs.model.Message;
 /**
  * A Job's life as a user steers it (suspend, deadline, TTL, deletion, edits) and ends it (too many
  * failures), with the real operator and two real workers: what the status, the conditions and the
- * task rows say, and, through a file each task appends to, what actually ran.
+ * task rows say, and, through a file each task appends to, what actually ran. The task rows are on
+ * PostgreSQL when the tests have one (CI), else on H2; the dead-letter case always on H2.
  */
 class LifecycleIT {
   static final Duration WAIT = Duration.ofSeconds(60);
@@ -49,7 +50,9 @@ class LifecycleIT {
   @BeforeAll
   static void start() {
     Awaitility.setDefaultTimeout(WAIT);
-    fanout = new LocalFanout(2, 3);
+    fanout = new LocalFanout(2, 3, 100, TestDatabase.postgresOrH2());
+    System.out.printf(
+        "LifecycleIT: task rows on %s%n", fanout.database.isPostgres() ? "PostgreSQL" : "H2");
     // Warm-up, so the first test's timings are not the JIT's and the informers': one small Job.
     fanout.create(LocalFanout.job("warm-up", "noop", 6));
     awaitPhase("warm-up", JobPhase.Succeeded);
@@ -414,7 +417,7 @@ class LifecycleIT {
   void aTaskWhoseMessageIsDeadLetteredFailsOnceAsDeadLetteredAndTheJobGoesOn() {
     Path file = dir.resolve("runs");
     // Its own Fanout: SQS dead-letters a message on its third receive.
-    try (LocalFanout small = new LocalFanout(0, 2, 2)) {
+    try (LocalFanout small = new LocalFanout(0, 2, 2, TestDatabase.h2())) {
       Job job = exec("poisoned", 6, RECORD + file);
       job.getSpec().setParallelism(1);
       job.getSpec().setMaxFailedTasks(1);

@@ -42,19 +42,32 @@ final class LocalFanout implements AutoCloseable {
   final List<Worker> workers = new ArrayList<>();
   final List<KubernetesClient> clients = new ArrayList<>();
 
+  final TestDatabase database;
   private SqsClient sqsClient;
 
   LocalFanout(int workerCount, int concurrency) {
-    this(workerCount, concurrency, 100);
+    this(workerCount, concurrency, 100, TestDatabase.h2());
   }
 
   /**
    * @param maxReceiveCount deliveries after which SQS moves a task message to the pool's DLQ
+   * @param database the task rows' database, closed with this
    */
-  LocalFanout(int workerCount, int concurrency, int maxReceiveCount) {
-    String db = "jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1";
+  LocalFanout(int workerCount, int concurrency, int maxReceiveCount, TestDatabase database) {
+    this.database = database;
     OperatorConfig config =
-        new OperatorConfig(List.of(), db, "sa", "", sqs, false, 0, 0, maxReceiveCount, false, null);
+        new OperatorConfig(
+            List.of(),
+            database.url(),
+            database.user(),
+            database.password(),
+            sqs,
+            false,
+            0,
+            0,
+            maxReceiveCount,
+            false,
+            null);
     operator = new FanoutOperator(config, client()).start();
     for (int i = 0; i < workerCount; i++) {
       addWorker(concurrency);
@@ -196,5 +209,6 @@ final class LocalFanout implements AutoCloseable {
     clients.forEach(KubernetesClient::close);
     sqsServer.close();
     kube.close();
+    database.close();
   }
 }
