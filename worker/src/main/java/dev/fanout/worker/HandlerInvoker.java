@@ -47,9 +47,19 @@ final class HandlerInvoker {
 
   /**
    * @param stoppedByShutdown the worker stopped this attempt, so it says nothing about the task
+   * @param started false when the handler was never called: the task's Job had ended
    */
   record Invocation(
-      TaskResult result, boolean stoppedByShutdown, long startedAtMillis, long durationMillis) {}
+      TaskResult result,
+      boolean stoppedByShutdown,
+      long startedAtMillis,
+      long durationMillis,
+      boolean started) {
+    Invocation(
+        TaskResult result, boolean stoppedByShutdown, long startedAtMillis, long durationMillis) {
+      this(result, stoppedByShutdown, startedAtMillis, durationMillis, true);
+    }
+  }
 
   private static final class Attempt {
     final String jobUid;
@@ -114,7 +124,11 @@ final class HandlerInvoker {
       String end = ended(task.jobUid());
       if (end != null) {
         return new Invocation(
-            TaskResult.permanentFailure(JOB_ENDED, "not started: " + end), false, startedAt, 0);
+            TaskResult.permanentFailure(JOB_ENDED, "not started: " + end),
+            false,
+            startedAt,
+            0,
+            false);
       }
       attempt.thread.start();
       if (attempt.stop.get() != null) {

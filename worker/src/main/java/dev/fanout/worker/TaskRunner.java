@@ -193,6 +193,13 @@ final class TaskRunner {
         p.metrics().running().decrementAndGet();
       }
     }
+    if (!invocation.started()) {
+      log.debug("Job {}: ended; dropping task {}", task.jobRef(), task.index());
+      p.metrics().skipped(Decision.JOB_FINISHED.skipTag);
+      letGo(d);
+      p.queue().delete(d.receiptHandle());
+      return;
+    }
     if (invocation.stoppedByShutdown()) {
       log.info("Job {}: task {} stopped by shutdown; releasing it", task.jobRef(), task.index());
       letGo(d);

@@ -149,6 +149,7 @@ class HandlerInvokerTest {
 
     Invocation inv = ended.get();
     assertThat(inv.stoppedByShutdown()).isFalse();
+    assertThat(inv.started()).isTrue();
     assertThat(inv.result().reason()).isEqualTo("JobEnded");
     assertThat(inv.result().retryable()).isFalse();
     assertThat(inv.result().message()).startsWith("stopped after ").endsWith("the Job was deleted");
@@ -161,6 +162,7 @@ class HandlerInvokerTest {
                   throw new AssertionError("must not run");
                 }),
             delivery(600, params));
+    assertThat(late.started()).isFalse();
     assertThat(late.result().reason()).isEqualTo("JobEnded");
     assertThat(late.result().message()).isEqualTo("not started: the Job was deleted");
     invoker.stopAll();
