@@ -5,6 +5,7 @@ import dev.fanout.api.JobSpec;
 import dev.fanout.api.TaskSource;
 import dev.fanout.common.queue.EmbeddedSqsServer;
 import dev.fanout.common.queue.QueueNames;
+import dev.fanout.common.queue.SqsClients;
 import dev.fanout.common.queue.SqsSettings;
 import dev.fanout.common.testing.MockKube;
 import dev.fanout.operator.FanoutOperator;
@@ -13,12 +14,17 @@ import dev.fanout.worker.Worker;
 import dev.fanout.worker.WorkerConfig;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.function.Consumer;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 /**
  * Fanout on one machine, in this JVM: the mock API server with the CRD, ElasticMQ, H2, the real
@@ -36,10 +42,32 @@ final class LocalFanout implements AutoCloseable {
   final List<Worker> workers = new ArrayList<>();
   final List<KubernetesClient> clients = new ArrayList<>();
 
+  final TestDatabase database;
+  private SqsClient sqsClient;
+
   LocalFanout(int workerCount, int concurrency) {
-    String db = "jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1";
+    this(workerCount, concurrency, 100, TestDatabase.h2());
+  }
+
+  /**
+   * @param maxReceiveCount deliveries after which SQS moves a task message to the pool's DLQ
+   * @param database the task rows' database, closed with this
+   */
+  LocalFanout(int workerCount, int concurrency, int maxReceiveCount, TestDatabase database) {
+    this.database = database;
     OperatorConfig config =
-        new OperatorConfig(List.of(), db, "sa", "", sqs, false, 0, 0, 100, false, null);
+        new OperatorConfig(
+            List.of(),
+            database.url(),
+            database.user(),
+            database.password(),
+            sqs,
+            false,
+            0,
+            0,
+            maxReceiveCount,
+            false,
+            null);
     operator = new FanoutOperator(config, client()).start();
     for (int i = 0; i < workerCount; i++) {
       addWorker(concurrency);
@@ -47,16 +75,21 @@ final class LocalFanout implements AutoCloseable {
   }
 
   Worker addWorker(int concurrency) {
+    return addWorker(concurrency, JobSpec.DEFAULT_POOL);
+  }
+
+  /** A worker serving that pool's queue; a suspended Job's tasks come back after 1 s. */
+  Worker addWorker(int concurrency, String pool) {
     WorkerConfig config =
         new WorkerConfig(
             sqs,
-            JobSpec.DEFAULT_POOL,
+            pool,
             concurrency,
             0,
             List.of(),
             Duration.ofMillis(250),
             Duration.ofSeconds(5),
-            15,
+            1,
             2,
             "worker-" + workers.size());
     try {
@@ -92,6 +125,61 @@ final class LocalFanout implements AutoCloseable {
     return kube.client().resources(Job.class).inNamespace("default").withName(name).get();
   }
 
+  /**
+   * Changes the Job's spec as {@code kubectl edit} would, and as a user would, tries again when the
+   * Job changed in between (409).
+   */
+  Job edit(String name, Consumer<JobSpec> change) {
+    for (int tries = 1; ; tries++) {
+      try {
+        return kube.client()
+            .resources(Job.class)
+            .inNamespace("default")
+            .withName(name)
+            .edit(
+                job -> {
+                  change.accept(job.getSpec());
+                  return job;
+                });
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 409 || tries == 10) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  void delete(String name) {
+    kube.client().resources(Job.class).inNamespace("default").withName(name).delete();
+  }
+
+  /** A client of the same SQS server, for looking at the queues as an operator of Fanout would. */
+  synchronized SqsClient sqsClient() {
+    if (sqsClient == null) {
+      sqsClient = SqsClients.create(sqs, 4);
+    }
+    return sqsClient;
+  }
+
+  String queueUrl(String queueName) {
+    return sqsClient().getQueueUrl(b -> b.queueName(queueName)).queueUrl();
+  }
+
+  /** Messages on the pool's task queue: visible, in flight and delayed. */
+  int depth(String pool) {
+    Map<QueueAttributeName, String> attributes =
+        sqsClient()
+            .getQueueAttributes(
+                b ->
+                    b.queueUrl(queueUrl(sqs.names().tasks(pool)))
+                        .attributeNames(
+                            QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
+                            QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE,
+                            QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_DELAYED))
+            .attributes();
+    return attributes.values().stream().mapToInt(Integer::parseInt).sum();
+  }
+
   /** The Job's phase, or null while it has none. */
   dev.fanout.api.JobPhase phase(String name) {
     Job job = get(name);
@@ -112,10 +200,15 @@ final class LocalFanout implements AutoCloseable {
 
   @Override
   public void close() {
-    workers.forEach(Worker::close);
+    // Side by side: each waits for its last long poll.
+    workers.parallelStream().forEach(Worker::close);
     operator.close();
+    if (sqsClient != null) {
+      sqsClient.close();
+    }
     clients.forEach(KubernetesClient::close);
     sqsServer.close();
     kube.close();
+    database.close();
   }
 }

@@ -13,6 +13,9 @@ import dev.fanout.common.queue.TaskMessage;
 import dev.fanout.operator.db.JobRecord;
 import dev.fanout.operator.db.TaskRow;
 import dev.fanout.operator.db.TaskState;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -137,6 +140,33 @@ abstract class OperatorBehaviour {
     assertThat(failed.getReason()).isEqualTo("InvalidSpec");
     assertThat(failed.getMessage()).contains("spec.command");
     assertThat(operator.store().find(seen.getMetadata().getUid())).isNull();
+    assertThat(h.queueExists("default")).isFalse();
+  }
+
+  @Test
+  void anItemOver8KiBFailsTheJobAsInvalidSpecNamingTheItemAndNoRowIsWritten() throws Exception {
+    // The one invalid example only the operator can reject: the schema cannot measure an item.
+    Path root = Path.of("").toAbsolutePath();
+    while (!Files.exists(root.resolve("mvnw"))) {
+      root = root.getParent();
+    }
+    String yaml = Files.readString(root.resolve("examples/invalid/item-too-large.yaml"));
+    Job job = Serialization.unmarshal(yaml, Job.class);
+    job.getMetadata().setNamespace("default");
+    String uid = h.create(job).getMetadata().getUid();
+
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                h.get("item-too-large").getStatus() != null
+                    && h.get("item-too-large").getStatus().getPhase() != null);
+    Job seen = h.get("item-too-large");
+    assertThat(seen.getStatus().getPhase()).isEqualTo(JobPhase.Failed);
+    JobCondition failed = seen.getStatus().condition(JobCondition.FAILED);
+    assertThat(failed.getReason()).isEqualTo("InvalidSpec");
+    assertThat(failed.getMessage()).contains("spec.tasks.items[1]", "at most 8192");
+    assertThat(operator.store().find(uid)).isNull();
     assertThat(h.queueExists("default")).isFalse();
   }
 

@@ -15,7 +15,7 @@ final class Admission {
   /** What to do with a delivery. */
   enum Decision {
     RUN(null),
-    /** The Job is deleted: drop the message. */
+    /** The Job is deleted, or being deleted: drop the message. */
     JOB_GONE("job_gone"),
     /** A Job of the same name but another UID: the task belonged to its predecessor. */
     JOB_REPLACED("job_replaced"),
@@ -54,6 +54,10 @@ final class Admission {
     }
     if (!taskUid.equals(job.getMetadata().getUid())) {
       return Decision.JOB_REPLACED;
+    }
+    if (job.getMetadata().getDeletionTimestamp() != null) {
+      // Being deleted: the operator's finalizer is closing its rows.
+      return Decision.JOB_GONE;
     }
     JobStatus status = job.getStatus();
     if (status != null

@@ -7,6 +7,9 @@ import dev.fanout.worker.spi.TaskHandler;
 import dev.fanout.worker.spi.TaskResult;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -18,33 +21,55 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs one attempt of a handler on a thread of its own, so that past the task's timeout, or at
- * shutdown, the attempt can be interrupted and the worker moves on whatever the handler does.
+ * Runs one attempt of a handler on a thread of its own, so that past the task's timeout, at
+ * shutdown, or when its Job ends, the attempt can be interrupted and the worker moves on whatever
+ * the handler does.
  */
 final class HandlerInvoker {
   private static final Logger log = LoggerFactory.getLogger(HandlerInvoker.class);
 
   static final String TIMEOUT = "Timeout";
   static final String INVALID_PARAMETERS = "InvalidParameters";
+  static final String JOB_ENDED = "JobEnded";
 
   /** How long a stopped handler gets to clean up (kill its processes) before it is abandoned. */
   private static final Duration STOP_WAIT = Duration.ofSeconds(10);
 
+  private static final int ENDED_JOBS = 1024;
+
   /** Why an attempt was stopped. */
   enum Stop {
     TIMEOUT,
-    SHUTDOWN
+    SHUTDOWN,
+    /** The Job finished or was deleted while the attempt ran. */
+    JOB_ENDED
   }
 
   /**
    * @param stoppedByShutdown the worker stopped this attempt, so it says nothing about the task
+   * @param started false when the handler was never called: the task's Job had ended
    */
   record Invocation(
-      TaskResult result, boolean stoppedByShutdown, long startedAtMillis, long durationMillis) {}
+      TaskResult result,
+      boolean stoppedByShutdown,
+      long startedAtMillis,
+      long durationMillis,
+      boolean started) {
+    Invocation(
+        TaskResult result, boolean stoppedByShutdown, long startedAtMillis, long durationMillis) {
+      this(result, stoppedByShutdown, startedAtMillis, durationMillis, true);
+    }
+  }
 
   private static final class Attempt {
+    final String jobUid;
     final AtomicReference<Stop> stop = new AtomicReference<>();
+    volatile String jobEnd;
     volatile Thread thread;
+
+    Attempt(String jobUid) {
+      this.jobUid = jobUid;
+    }
 
     void stop(Stop why) {
       if (stop.compareAndSet(null, why)) {
@@ -56,6 +81,16 @@ final class HandlerInvoker {
   private final Clock clock;
   private final Set<Attempt> running = ConcurrentHashMap.newKeySet();
 
+  /** Recently ended Jobs by UID, with what became of them; a Job that ended stays ended. */
+  private final Map<String, String> ended =
+      Collections.synchronizedMap(
+          new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+              return size() > ENDED_JOBS;
+            }
+          });
+
   HandlerInvoker(Clock clock) {
     this.clock = clock;
   }
@@ -65,7 +100,7 @@ final class HandlerInvoker {
     int timeoutSeconds =
         task.timeoutSeconds() > 0 ? task.timeoutSeconds() : JobSpec.DEFAULT_TASK_TIMEOUT_SECONDS;
     Duration timeout = Duration.ofSeconds(timeoutSeconds);
-    Attempt attempt = new Attempt();
+    Attempt attempt = new Attempt(task.jobUid());
     TaskContext ctx =
         TaskContext.builder()
             .job(task.namespace(), task.name(), task.jobUid())
@@ -85,7 +120,21 @@ final class HandlerInvoker {
             .unstarted(() -> done.complete(call(handler, ctx)));
     running.add(attempt);
     try {
+      // Checked after joining the running set: an end told from now on stops this attempt.
+      String end = ended(task.jobUid());
+      if (end != null) {
+        return new Invocation(
+            TaskResult.permanentFailure(JOB_ENDED, "not started: " + end),
+            false,
+            startedAt,
+            0,
+            false);
+      }
       attempt.thread.start();
+      if (attempt.stop.get() != null) {
+        // Stopped before it started, when an interrupt may not have stuck.
+        attempt.thread.interrupt();
+      }
       TaskResult result;
       try {
         result = done.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
@@ -101,6 +150,12 @@ final class HandlerInvoker {
       }
       boolean byShutdown = stop == Stop.SHUTDOWN && !result.succeeded();
       long duration = (System.nanoTime() - startNanos) / 1_000_000;
+      if (stop == Stop.JOB_ENDED && !result.succeeded()) {
+        // No retry can help: the Job runs nothing more.
+        result =
+            TaskResult.permanentFailure(
+                JOB_ENDED, "stopped after " + duration + " ms: " + attempt.jobEnd);
+      }
       return new Invocation(result, byShutdown, startedAt, duration);
     } catch (InterruptedException e) {
       // The runner itself is being torn down: stop the handler too.
@@ -123,6 +178,26 @@ final class HandlerInvoker {
     for (Attempt attempt : running) {
       attempt.stop(Stop.SHUTDOWN);
     }
+  }
+
+  /**
+   * Stops the running attempts of a Job that finished or was deleted.
+   *
+   * @param why what became of the Job, for the attempts' messages
+   */
+  void stopJob(String jobUid, String why) {
+    ended.put(jobUid, why);
+    for (Attempt attempt : running) {
+      if (attempt.jobUid.equals(jobUid) && attempt.stop.get() == null) {
+        attempt.jobEnd = why;
+        attempt.stop(Stop.JOB_ENDED);
+      }
+    }
+  }
+
+  /** What ended the Job, if this worker was told; else null. */
+  String ended(String jobUid) {
+    return ended.get(jobUid);
   }
 
   int running() {

@@ -1,12 +1,16 @@
 package dev.fanout.worker;
 
 import dev.fanout.api.Job;
+import dev.fanout.api.JobCondition;
+import dev.fanout.api.JobStatus;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.BasicItemStore;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,6 +43,54 @@ final class JobCache implements AutoCloseable {
             return true;
           });
     }
+  }
+
+  /**
+   * Calls {@code listener} with a Job's UID and what became of it whenever the informer sees it
+   * finished, being deleted, or deleted: its running tasks are to stop. Called before {@link
+   * #start}; it may be called more than once for a Job.
+   */
+  void onEnded(BiConsumer<String, String> listener) {
+    ResourceEventHandler<Job> handler =
+        new ResourceEventHandler<>() {
+          @Override
+          public void onAdd(Job job) {
+            tell(job);
+          }
+
+          @Override
+          public void onUpdate(Job before, Job job) {
+            tell(job);
+          }
+
+          @Override
+          public void onDelete(Job job, boolean finalStateUnknown) {
+            listener.accept(job.getMetadata().getUid(), "the Job was deleted");
+          }
+
+          private void tell(Job job) {
+            String end = end(job);
+            if (end != null) {
+              listener.accept(job.getMetadata().getUid(), end);
+            }
+          }
+        };
+    informers.forEach(i -> i.addEventHandler(handler));
+  }
+
+  /** What ended the Job, or null while it runs. */
+  static String end(Job job) {
+    if (job.getMetadata().getDeletionTimestamp() != null) {
+      return "the Job was deleted";
+    }
+    JobStatus status = job.getStatus();
+    if (status == null || !status.isFinished()) {
+      return null;
+    }
+    JobCondition c =
+        status.condition(
+            status.isTrue(JobCondition.FAILED) ? JobCondition.FAILED : JobCondition.COMPLETE);
+    return "the Job finished (" + c.getType() + ": " + c.getReason() + ")";
   }
 
   /** Starts watching; does not wait for the first list. */

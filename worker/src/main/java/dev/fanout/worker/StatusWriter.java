@@ -154,6 +154,13 @@ final class StatusWriter implements AutoCloseable {
       deleteMessages(ref, deliveries);
       return true;
     }
+    if (result == JobStatusPatcher.Result.FINISHED) {
+      // The operator still hears of them: it records them in their task rows.
+      log.info(
+          "Job {}: already finished; {} tasks that ended since are not counted",
+          ref,
+          indexes.size());
+    }
     long t1 = System.nanoTime();
     ledger.recorded(task.jobUid(), indexes);
     try {

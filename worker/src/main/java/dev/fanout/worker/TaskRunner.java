@@ -71,6 +71,7 @@ final class TaskRunner {
       delivery = Delivery.of(message, clock.millis());
     } catch (Messages.BadMessageException e) {
       // Not a task of ours; nothing could ever run it.
+      p.metrics().badMessage();
       log.error("Deleting message {}: {}", message.messageId(), e.getMessage());
       try {
         p.queue().delete(message.receiptHandle());
@@ -116,6 +117,10 @@ final class TaskRunner {
             d.attempt(),
             d.maxAttempts(),
             p.ledger().recorded(task.jobUid()));
+    if (decision == Decision.RUN && p.invoker().ended(task.jobUid()) != null) {
+      // The informer told of the Job's end after the copy read above.
+      decision = Decision.JOB_FINISHED;
+    }
     if (decision.dropsMessage()) {
       log.debug("Job {}: dropping task {} ({})", task.jobRef(), task.index(), decision);
       p.metrics().skipped(decision.skipTag);
@@ -187,6 +192,13 @@ final class TaskRunner {
       } finally {
         p.metrics().running().decrementAndGet();
       }
+    }
+    if (!invocation.started()) {
+      log.debug("Job {}: ended; dropping task {}", task.jobRef(), task.index());
+      p.metrics().skipped(Decision.JOB_FINISHED.skipTag);
+      letGo(d);
+      p.queue().delete(d.receiptHandle());
+      return;
     }
     if (invocation.stoppedByShutdown()) {
       log.info("Job {}: task {} stopped by shutdown; releasing it", task.jobRef(), task.index());

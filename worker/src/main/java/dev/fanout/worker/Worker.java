@@ -70,6 +70,7 @@ public final class Worker implements AutoCloseable {
             config.statusFlush());
     metrics.pendingOutcomes(writer::pending);
     invoker = new HandlerInvoker(clock);
+    jobs.onEnded(invoker::stopJob);
     var parts =
         new TaskRunner.Parts(
             jobs, HandlerRegistry.load(), invoker, queue, heartbeat, writer, ledger, metrics);

@@ -16,7 +16,8 @@ import java.util.function.Supplier;
  * The worker's meters, as Prometheus sees them: {@code fanout_tasks_total{outcome}}, {@code
  * fanout_deliveries_skipped_total{reason}}, {@code fanout_task_duration_seconds}, {@code
  * fanout_receive_latency_seconds}, {@code fanout_task_queue_wait_seconds}, {@code
- * fanout_tasks_running} and {@code fanout_outcomes_pending}. The status patcher adds {@code
+ * fanout_tasks_running}, {@code fanout_outcomes_pending} and {@code
+ * fanout_bad_messages_total{queue="tasks"}}. The status patcher adds {@code
  * fanout_status_writes_total} and {@code fanout_status_conflicts_total}.
  */
 final class WorkerMetrics {
@@ -26,6 +27,7 @@ final class WorkerMetrics {
   private final Timer receiveLatency;
   private final Timer queueWait;
   private final AtomicInteger running = new AtomicInteger();
+  private final Counter badMessages;
 
   WorkerMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -73,6 +75,11 @@ final class WorkerMetrics {
                 Duration.ofMinutes(10),
                 Duration.ofHours(1))
             .register(registry);
+    badMessages =
+        Counter.builder("fanout_bad_messages")
+            .description("Messages on the task queue that are not tasks, deleted unread")
+            .tag("queue", "tasks")
+            .register(registry);
     Gauge.builder("fanout_tasks_running", running, AtomicInteger::get)
         .description("Handlers running now")
         .register(registry);
@@ -95,6 +102,10 @@ final class WorkerMetrics {
 
   void skipped(String reason) {
     registry.counter("fanout_deliveries_skipped", "reason", reason).increment();
+  }
+
+  void badMessage() {
+    badMessages.increment();
   }
 
   void received(long callNanos) {

@@ -40,6 +40,12 @@ class AdmissionTest {
         row("runs the last attempt", job(j -> {}), 3, none, Decision.RUN),
         row("no Job", null, 1, none, Decision.JOB_GONE),
         row(
+            "being deleted",
+            job(j -> j.getMetadata().setDeletionTimestamp("2026-01-01T00:00:00Z")),
+            1,
+            none,
+            Decision.JOB_GONE),
+        row(
             "another UID",
             job(j -> j.getMetadata().setUid("uid-2")),
             1,

@@ -131,4 +131,41 @@ class HandlerInvokerTest {
     assertThat(sawCancel.get()).isTrue();
     assertThat(invoker.running()).isZero();
   }
+
+  @Test
+  void stopJobStopsOnlyThatJobsAttemptsAndFailsThemForGood() throws Exception {
+    ObjectNode params = JsonNodeFactory.instance.objectNode().put("ms", 60_000);
+    TaskMessage other =
+        new TaskMessage(1, "other", "ns", "b", 0, 1, "x", null, params, 3, 600, null, 0);
+    var ended =
+        CompletableFuture.supplyAsync(
+            () -> invoker.invoke(new SleepHandler(), delivery(600, params)));
+    var running =
+        CompletableFuture.supplyAsync(
+            () -> invoker.invoke(new SleepHandler(), new Delivery("m2", "r2", other, 1, 0, 0)));
+    await().until(() -> invoker.running() == 2);
+
+    invoker.stopJob("uid", "the Job was deleted");
+
+    Invocation inv = ended.get();
+    assertThat(inv.stoppedByShutdown()).isFalse();
+    assertThat(inv.started()).isTrue();
+    assertThat(inv.result().reason()).isEqualTo("JobEnded");
+    assertThat(inv.result().retryable()).isFalse();
+    assertThat(inv.result().message()).startsWith("stopped after ").endsWith("the Job was deleted");
+    assertThat(running).isNotDone();
+    assertThat(invoker.running()).isEqualTo(1);
+    Invocation late =
+        invoker.invoke(
+            handler(
+                ctx -> {
+                  throw new AssertionError("must not run");
+                }),
+            delivery(600, params));
+    assertThat(late.started()).isFalse();
+    assertThat(late.result().reason()).isEqualTo("JobEnded");
+    assertThat(late.result().message()).isEqualTo("not started: the Job was deleted");
+    invoker.stopAll();
+    assertThat(running.get().stoppedByShutdown()).isTrue();
+  }
 }

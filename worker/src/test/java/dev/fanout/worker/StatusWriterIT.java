@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.fanout.api.Job;
+import dev.fanout.api.JobCondition;
+import dev.fanout.api.JobPhase;
 import dev.fanout.common.queue.Outcome;
 import dev.fanout.common.queue.QueueNames;
 import dev.fanout.common.queue.SqsClients;
@@ -147,5 +149,24 @@ class StatusWriterIT {
 
     await().atMost(Duration.ofSeconds(15)).until(() -> bed.depth(queues.tasksUrl()) == 0);
     assertThat(bed.drainOutcomes(queues)).isEmpty();
+  }
+
+  @Test
+  void tasksThatEndAfterTheirJobFinishedReachTheOperatorButNotTheStatus() {
+    Job job = bed.createJob("team-h", "finished", 3, spec -> {});
+    Job finished = bed.read(job);
+    finished.getStatus().setPhase(JobPhase.Failed);
+    finished
+        .getStatus()
+        .setConditions(
+            List.of(new JobCondition(JobCondition.FAILED, "True", "DeadlineExceeded", "")));
+    bed.kube.client().resource(finished).updateStatus();
+
+    finishAll(job, 3);
+
+    await().atMost(Duration.ofSeconds(15)).until(() -> bed.depth(queues.tasksUrl()) == 0);
+    assertThat(bed.status(job).getCompletedIndexes()).isNull();
+    assertThat(bed.status(job).getSucceeded()).isNull();
+    assertThat(bed.drainOutcomes(queues)).hasSize(3);
   }
 }

@@ -253,6 +253,23 @@ class WorkerIT {
   }
 
   @Test
+  void aGarbageMessageIsLoggedCountedAndDeletedAndTheWorkerKeepsWorking() {
+    TestBed.Queues queues = queues();
+    Job job = bed.createJob("team-b", "after-garbage", 5, spec -> {});
+    for (String body :
+        List.of("not json at all {", "{\"version\":1,\"index\":-3}", "{\"hello\":\"world\"}")) {
+      bed.sqs.sendMessage(r -> r.queueUrl(queues.tasksUrl()).messageBody(body));
+    }
+    bed.enqueue(queues, job, 0, 4);
+    Worker worker = bed.startWorker(queues);
+
+    await().atMost(LONG).until(() -> "0-4".equals(bed.status(job).getCompletedIndexes()));
+    await().atMost(LONG).until(() -> bed.depth(queues.tasksUrl()) == 0);
+    assertThat(TestBed.counter(worker, "fanout_bad_messages", "queue", "tasks")).isEqualTo(3);
+    assertThat(bed.depth(queues.dlqUrl())).as("deleted, not dead-lettered").isZero();
+  }
+
+  @Test
   void tasksOfADeletedOrReplacedJobAreDroppedWithoutRunning() {
     TestBed.Queues queues = queues();
     Job deleted = bed.createJob("team-c", "deleted", 5, spec -> spec.setHandler("count"));

@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Records finished tasks in a Job's status: read, merge, write with the resourceVersion as the
  * precondition (a JSON merge patch on /status), and on 409 read again and retry, a bounded number
- * of times.
+ * of times. Once the operator has finished the Job, nothing more is counted: its verdict stands.
  */
 public final class JobStatusPatcher {
   private static final Logger log = LoggerFactory.getLogger(JobStatusPatcher.class);
@@ -28,7 +28,12 @@ public final class JobStatusPatcher {
   public enum Result {
     WRITTEN,
     UNCHANGED,
-    /** The Job is deleted, or replaced by another with the same name. */
+    /**
+     * Not written: the Job is finished (Complete or Failed), so the batch is not counted. A task
+     * that ran on while its Job ended is recorded in its task row only.
+     */
+    FINISHED,
+    /** The Job is deleted or being deleted, or replaced by another with the same name. */
     GONE
   }
 
@@ -55,13 +60,18 @@ public final class JobStatusPatcher {
     // A cached copy of another Job with the same name (replaced since) says nothing: ask.
     Job job = cached != null && uid.equals(cached.getMetadata().getUid()) ? cached : fresh.get();
     for (int tries = 1; tries <= MAX_TRIES; tries++) {
-      if (job == null || !uid.equals(job.getMetadata().getUid())) {
+      if (job == null
+          || !uid.equals(job.getMetadata().getUid())
+          || job.getMetadata().getDeletionTimestamp() != null) {
         return Result.GONE;
       }
       WorkerFields current = WorkerFields.of(job.getStatus(), totalHint);
       WorkerFields merged = current.merge(batch);
       if (merged == current) {
         return Result.UNCHANGED;
+      }
+      if (job.getStatus() != null && job.getStatus().isFinished()) {
+        return Result.FINISHED;
       }
       try {
         patch(namespace, name, job.getMetadata().getResourceVersion(), merged);

@@ -126,8 +126,16 @@ public final class DeadLetterDrain implements AutoCloseable {
             task.total(),
             null,
             List.of(Finished.failure(task.index(), attempts, REASON, message)));
-    if (result == JobStatusPatcher.Result.WRITTEN) {
-      log.info("Job {}: task {} failed: {}", task.jobRef(), task.index(), REASON);
+    if (result == JobStatusPatcher.Result.WRITTEN || result == JobStatusPatcher.Result.FINISHED) {
+      // Once the Job is finished the status counts nothing more; the row still tells.
+      log.info(
+          "Job {}: task {} failed: {}{}",
+          task.jobRef(),
+          task.index(),
+          REASON,
+          result == JobStatusPatcher.Result.FINISHED
+              ? " (after the Job finished: not counted)"
+              : "");
       store.recordOutcomes(
           List.of(
               new OutcomeUpdate(

@@ -112,10 +112,15 @@ public class JobReconciler implements Reconciler<Job>, Cleaner<Job> {
     if (completion == null && decision.phase().isFinished()) {
       completion = now.toString();
     }
-    boolean valid = !JobPhases.INVALID_SPEC.equals(decision.reason());
+    // The total is fixed once known: a later edit that made the spec invalid does not change it
+    // (and a merge patch can't remove it: nulls are left out).
+    Integer total = status == null ? null : status.getTotal();
+    if (total == null && !JobPhases.INVALID_SPEC.equals(decision.reason())) {
+      total = job.getSpec().taskCount();
+    }
     return new OperatorStatus(
         decision.phase(),
-        valid ? job.getSpec().taskCount() : null,
+        total,
         startTime == null ? null : startTime.toString(),
         completion,
         job.getMetadata().getGeneration(),

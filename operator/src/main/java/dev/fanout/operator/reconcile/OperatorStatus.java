@@ -8,6 +8,7 @@ import dev.fanout.common.queue.Messages;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -52,6 +53,11 @@ public record OperatorStatus(
     return true;
   }
 
+  /**
+   * Writes the fields. Once the Job has a status, as a JSON Patch of {@code add} operations, which
+   * replace what they name: the same as a merge patch on a real API server, but fabric8's mock
+   * server merges lists by appending, and the conditions would pile up there.
+   */
   public void write(KubernetesClient client, Job job) {
     Map<String, Object> status = new LinkedHashMap<>();
     status.put("phase", phase);
@@ -60,11 +66,24 @@ public record OperatorStatus(
     status.put("completionTime", completionTime);
     status.put("observedGeneration", observedGeneration);
     status.put("conditions", conditions);
-    client
-        .resources(Job.class)
-        .inNamespace(job.getMetadata().getNamespace())
-        .withName(job.getMetadata().getName())
-        .subresource("status")
-        .patch(PatchContext.of(PatchType.JSON_MERGE), Messages.encode(Map.of("status", status)));
+    var resource =
+        client
+            .resources(Job.class)
+            .inNamespace(job.getMetadata().getNamespace())
+            .withName(job.getMetadata().getName())
+            .subresource("status");
+    if (job.getStatus() == null) {
+      resource.patch(
+          PatchContext.of(PatchType.JSON_MERGE), Messages.encode(Map.of("status", status)));
+      return;
+    }
+    List<Map<String, Object>> operations = new ArrayList<>();
+    status.forEach(
+        (field, value) -> {
+          if (value != null) {
+            operations.add(Map.of("op", "add", "path", "/status/" + field, "value", value));
+          }
+        });
+    resource.patch(PatchContext.of(PatchType.JSON), Messages.encode(operations));
   }
 }
