@@ -19,7 +19,7 @@ import java.util.Locale;
 import java.util.Set;
 
 /** Stands in for the API server's admission of custom resources, which the mock server lacks. */
-final class CrdAdmission {
+public final class CrdAdmission {
   static final YAMLMapper YAML = new YAMLMapper();
 
   /**
@@ -76,11 +76,11 @@ final class CrdAdmission {
   }
 
   /** Admission for the committed {@code crds/jobs.fanout.dev-v1.yml}, version v1alpha1. */
-  static CrdAdmission forCommittedCrd() throws IOException {
+  public static CrdAdmission forCommittedCrd() throws IOException {
     return load(CrdFile.committedPath(), "v1alpha1");
   }
 
-  static JsonNode readYaml(Path file) throws IOException {
+  public static JsonNode readYaml(Path file) throws IOException {
     return YAML.readTree(file.toFile());
   }
 
@@ -93,7 +93,7 @@ final class CrdAdmission {
    * blocks them, evaluates the CEL rules ({@link CelRules}). Not emulated: metadata validation
    * beyond name presence, validation ratcheting, CEL cost limits.
    */
-  List<AdmissionError> create(JsonNode manifest) {
+  public List<AdmissionError> create(JsonNode manifest) {
     ObjectNode object = prepare(manifest);
     if (statusSubresource) {
       object.remove("status");

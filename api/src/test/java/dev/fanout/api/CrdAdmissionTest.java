@@ -1,5 +1,7 @@
 package dev.fanout.api;
 
+import static dev.fanout.api.ExampleManifests.EXPECT_FIELD;
+import static dev.fanout.api.ExampleManifests.REJECTED_BY;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Named.named;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
@@ -8,8 +10,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.function.BiConsumer;
@@ -25,9 +25,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Admission by the committed CRD: examples/ pass, examples/invalid/ fail, immutable fields hold.
  */
 class CrdAdmissionTest {
-  static final String EXPECT_FIELD = "fanout.dev/expect-field";
-  static final String REJECTED_BY = "fanout.dev/rejected-by";
-
   private static CrdAdmission admission;
 
   @BeforeAll
@@ -36,17 +33,15 @@ class CrdAdmissionTest {
   }
 
   static Stream<Named<Path>> examples() {
-    return manifests(examplesDir());
+    return ExampleManifests.valid();
   }
 
   static Stream<Named<Path>> rejectedBySchema() {
-    return manifests(examplesDir().resolve("invalid"))
-        .filter(m -> rejectedBy(m.getPayload()).equals("schema"));
+    return ExampleManifests.rejectedBySchema();
   }
 
   static Stream<Named<Path>> rejectedByOperator() {
-    return manifests(examplesDir().resolve("invalid"))
-        .filter(m -> rejectedBy(m.getPayload()).equals("operator"));
+    return ExampleManifests.rejectedByOperator();
   }
 
   @ParameterizedTest(name = "{0} is accepted")
@@ -86,7 +81,7 @@ class CrdAdmissionTest {
 
   @Test
   void everyInvalidManifestSaysWhichFieldAndWhoRejectsIt() {
-    List<Path> files = manifests(examplesDir().resolve("invalid")).map(Named::getPayload).toList();
+    List<Path> files = ExampleManifests.invalid().map(Named::getPayload).toList();
     assertThat(files).hasSizeGreaterThanOrEqualTo(17);
     for (Path file : files) {
       JsonNode manifest = read(file);
@@ -242,35 +237,14 @@ class CrdAdmissionTest {
   }
 
   private static Path examplesDir() {
-    return CrdFile.repositoryRoot().resolve("examples");
-  }
-
-  private static Stream<Named<Path>> manifests(Path dir) {
-    try (Stream<Path> files = Files.list(dir)) {
-      return files
-          .filter(f -> f.getFileName().toString().endsWith(".yaml"))
-          .sorted()
-          .map(f -> named(examplesDir().getParent().relativize(f).toString(), f))
-          .toList()
-          .stream();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return ExampleManifests.examplesDir();
   }
 
   private static JsonNode read(Path file) {
-    try {
-      return CrdAdmission.readYaml(file);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  private static String rejectedBy(Path file) {
-    return annotation(read(file), REJECTED_BY);
+    return ExampleManifests.read(file);
   }
 
   private static String annotation(JsonNode manifest, String name) {
-    return manifest.path("metadata").path("annotations").path(name).asText();
+    return ExampleManifests.annotation(manifest, name);
   }
 }

@@ -11,8 +11,9 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * The CRD as fabric8's generator writes it into target/, with one change: the printer columns in
- * the order the API contract gives (the generator sorts them by JSON path).
+ * The CRD as fabric8's generator writes it into target/, with two changes: the printer columns in
+ * the order the API contract gives (the generator sorts them by JSON path), without the default
+ * priority 0 that the API server would not store.
  */
 final class CrdFile {
   static final String FILE = "jobs.fanout.dev-v1.yml";
@@ -29,15 +30,19 @@ final class CrdFile {
         throw new IllegalStateException("the CRD generator wrote no " + FILE);
       }
       CustomResourceDefinition crd = Serialization.unmarshal(in, CustomResourceDefinition.class);
-      crd.getSpec()
-          .getVersions()
-          .forEach(
-              v ->
-                  v.getAdditionalPrinterColumns()
-                      .sort(
-                          Comparator.comparingInt(
-                              (CustomResourceColumnDefinition c) ->
-                                  COLUMN_ORDER.indexOf(c.getName()))));
+      for (var v : crd.getSpec().getVersions()) {
+        v.getAdditionalPrinterColumns()
+            .sort(
+                Comparator.comparingInt(
+                    (CustomResourceColumnDefinition c) -> COLUMN_ORDER.indexOf(c.getName())));
+        // The API server drops priority 0 (its default) when it stores the CRD. Left in the file,
+        // the stored spec.versions (an atomic list) differs from the file's, and a server-side
+        // apply of the file by a second field manager conflicts: Helm 4 installing the chart
+        // after `kubectl apply -f crds/` fails. Found by kube-tests on a real API server.
+        v.getAdditionalPrinterColumns().stream()
+            .filter(c -> Integer.valueOf(0).equals(c.getPriority()))
+            .forEach(c -> c.setPriority(null));
+      }
       return crd;
     }
   }

@@ -72,18 +72,18 @@ class ChartTest {
           "PodDisruptionBudget",
           "ServiceMonitor");
 
+  /** What each program used in a run on a real API server (kube-tests RunningFanoutIT). */
   private static final List<PolicyRule> WORKER_RULES =
-      List.of(rule("jobs", "get", "list", "watch"), rule("jobs/status", "update", "patch"));
+      List.of(rule("jobs", "get", "list", "watch"), rule("jobs/status", "patch"));
 
   private static final List<PolicyRule> OPERATOR_RULES =
       List.of(
-          rule("jobs", "get", "list", "watch", "update", "patch", "delete"),
-          rule("jobs/status", "get", "update", "patch"),
-          rule("jobs/finalizers", "update"),
+          rule("jobs", "get", "list", "watch", "patch", "delete"),
+          rule("jobs/status", "patch"),
           new io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder()
               .withApiGroups("")
               .withResources("events")
-              .withVerbs("create", "patch")
+              .withVerbs("create")
               .build());
 
   private static PolicyRule rule(String resource, String... verbs) {

@@ -2,6 +2,7 @@ package dev.fanout.common.status;
 
 import dev.fanout.api.Job;
 import dev.fanout.common.queue.Messages;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
@@ -106,11 +107,20 @@ public final class JobStatusPatcher {
             "metadata", Map.of("resourceVersion", resourceVersion),
             "status", fields.asStatusPatch());
     client
-        .resources(Job.class)
-        .inNamespace(namespace)
-        .withName(name)
+        .resource(target(namespace, name))
         .subresource("status")
         .patch(PatchContext.of(PatchType.JSON_MERGE), Messages.encode(body));
+  }
+
+  /**
+   * A handle on the Job by name. fabric8 sends {@code withName(name).patch(...)} only after a GET
+   * of the object (to have one); on a handle made from an object it sends the PATCH alone, which
+   * halves a status write's requests (measured on a real API server, docs/status-writes.md).
+   */
+  public static Job target(String namespace, String name) {
+    Job job = new Job();
+    job.setMetadata(new ObjectMetaBuilder().withNamespace(namespace).withName(name).build());
+    return job;
   }
 
   /** A little jitter so writers that collided don't collide again in step. */

@@ -40,6 +40,7 @@ public class JobReconciler implements Reconciler<Job>, Cleaner<Job> {
   private final QueueAdmin queues;
   private final TaskFanout fanout;
   private final JobPhaseGauges phases;
+  private final JobEvents events;
   private final Counter errors;
   private final Clock clock;
 
@@ -55,6 +56,7 @@ public class JobReconciler implements Reconciler<Job>, Cleaner<Job> {
     this.queues = queues;
     this.fanout = fanout;
     this.phases = new JobPhaseGauges(registry);
+    this.events = new JobEvents(client);
     this.errors = registry.counter("fanout_reconcile_errors");
     this.clock = clock;
   }
@@ -94,6 +96,9 @@ public class JobReconciler implements Reconciler<Job>, Cleaner<Job> {
           job.ref(),
           decision.phase(),
           decision.message() == null ? "" : " (" + decision.message() + ")");
+      if (status == null || status.getPhase() != decision.phase()) {
+        events.phaseChanged(job, decision, now);
+      }
     }
     return reschedule(job, decision, startTime, next, now);
   }

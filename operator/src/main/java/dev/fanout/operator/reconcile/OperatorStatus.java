@@ -5,6 +5,7 @@ import dev.fanout.api.JobCondition;
 import dev.fanout.api.JobPhase;
 import dev.fanout.api.JobStatus;
 import dev.fanout.common.queue.Messages;
+import dev.fanout.common.status.JobStatusPatcher;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
@@ -68,9 +69,9 @@ public record OperatorStatus(
     status.put("conditions", conditions);
     var resource =
         client
-            .resources(Job.class)
-            .inNamespace(job.getMetadata().getNamespace())
-            .withName(job.getMetadata().getName())
+            .resource(
+                JobStatusPatcher.target(
+                    job.getMetadata().getNamespace(), job.getMetadata().getName()))
             .subresource("status");
     if (job.getStatus() == null) {
       resource.patch(

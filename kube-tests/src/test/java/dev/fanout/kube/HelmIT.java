@@ -1,0 +1,158 @@
+package dev.fanout.kube;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The chart's life on a real API server with the real helm: install, upgrade with other values,
+ * uninstall, each checked with kubectl. There is no kubelet and no controller manager: objects are
+ * stored and validated, no pod ever runs.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class HelmIT {
+  @RegisterExtension static final ControlPlane kube = ControlPlane.create();
+
+  private static final String NS = "fanout-system";
+  private static final String TEAM = "team-a";
+  private static final String OPERATOR = "fanout-fanout-operator";
+  private static final String WORKER = "fanout-fanout-worker";
+
+  @BeforeAll
+  static void namespaceForTheUpgrade() {
+    kube.createNamespace(TEAM);
+  }
+
+  @Test
+  @Order(1)
+  void installCreatesTheCrdServiceAccountsRbacAndDeployments() {
+    String out =
+        kube.helm()
+            .run("install", "fanout", "helm/fanout", "--namespace", NS, "--create-namespace")
+            .outOrFail();
+    assertThat(out).contains("STATUS: deployed").contains("REVISION: 1");
+
+    assertThat(
+            get(
+                "crd",
+                "jobs.fanout.dev",
+                "{.status.conditions[?(@.type==\"Established\")].status}"))
+        .isEqualTo("True");
+    assertThat(names("serviceaccounts", "-n", NS)).contains(OPERATOR, WORKER);
+    assertThat(names("clusterroles")).contains(OPERATOR, WORKER);
+    assertThat(names("clusterrolebindings")).contains(OPERATOR, WORKER);
+    assertThat(get("clusterrolebinding", WORKER, "{.subjects[0].namespace}/{.subjects[0].name}"))
+        .isEqualTo(NS + "/" + WORKER);
+    assertThat(names("deployments", "-n", NS))
+        .containsExactlyInAnyOrder(OPERATOR, WORKER + "-default");
+    assertThat(get("deployment", WORKER + "-default", "{.spec.replicas}", "-n", NS)).isEqualTo("1");
+    assertThat(
+            get(
+                "deployment",
+                OPERATOR,
+                "{.spec.template.spec.serviceAccountName} {.status.readyReplicas}",
+                "-n",
+                NS))
+        .as("the operator's pod spec names its account; nothing runs it here")
+        .isEqualTo(OPERATOR + " ");
+    assertThat(kube.kubectl().run("get", "pods", "-n", NS).err()).contains("No resources found");
+  }
+
+  @Test
+  @Order(2)
+  void upgradeWithOtherValuesChangesTheObjects() throws Exception {
+    Path values =
+        Files.writeString(
+            kube.dir().resolve("tmp/values-upgrade.yaml"),
+            """
+            watchNamespaces: [%s]
+            pools:
+              - name: default
+                replicas: 3
+                concurrency: 8
+              - name: gpu
+                replicas: 1
+            """
+                .formatted(TEAM));
+    String out =
+        kube.helm()
+            .run("upgrade", "fanout", "helm/fanout", "--namespace", NS, "-f", values.toString())
+            .outOrFail();
+    assertThat(out).contains("STATUS: deployed").contains("REVISION: 2");
+
+    assertThat(names("deployments", "-n", NS))
+        .containsExactlyInAnyOrder(OPERATOR, WORKER + "-default", WORKER + "-gpu");
+    assertThat(get("deployment", WORKER + "-default", "{.spec.replicas}", "-n", NS)).isEqualTo("3");
+    assertThat(
+            get(
+                "deployment",
+                WORKER + "-default",
+                "{.spec.template.spec.containers[0].env[?(@.name==\"FANOUT_WORKER_CONCURRENCY\")].value}",
+                "-n",
+                NS))
+        .isEqualTo("8");
+    assertThat(
+            get(
+                "deployment",
+                OPERATOR,
+                "{.spec.template.spec.containers[0].env[?(@.name==\"FANOUT_NAMESPACES\")].value}",
+                "-n",
+                NS))
+        .isEqualTo(TEAM);
+    assertThat(names("clusterroles"))
+        .as("one namespace watched: no cluster-wide roles")
+        .doesNotContain(OPERATOR, WORKER);
+    assertThat(names("roles", "-n", TEAM)).contains(OPERATOR, WORKER);
+    assertThat(names("rolebindings", "-n", TEAM)).contains(OPERATOR, WORKER);
+    assertThat(kube.helm().run("history", "fanout", "--namespace", NS).outOrFail())
+        .contains("superseded")
+        .contains("deployed");
+  }
+
+  @Test
+  @Order(3)
+  void uninstallRemovesTheReleaseButKeepsTheCrdAndTheJobs() {
+    kube.kubectl().run("apply", "-n", TEAM, "-f", "examples/hello.yaml").outOrFail();
+
+    String out = kube.helm().run("uninstall", "fanout", "--namespace", NS).outOrFail();
+    assertThat(out).contains("release \"fanout\" uninstalled");
+
+    assertThat(names("deployments", "-n", NS)).isEmpty();
+    assertThat(names("serviceaccounts", "-n", NS)).doesNotContain(OPERATOR, WORKER);
+    assertThat(names("roles", "-n", TEAM)).doesNotContain(OPERATOR, WORKER);
+    assertThat(names("rolebindings", "-n", TEAM)).doesNotContain(OPERATOR, WORKER);
+    assertThat(kube.helm().run("list", "--namespace", NS, "-q").outOrFail()).isBlank();
+    assertThat(get("crd", "jobs.fanout.dev", "{.metadata.name}"))
+        .as("Helm keeps the CRDs it installed from crds/")
+        .isEqualTo("jobs.fanout.dev");
+    assertThat(get("fjob", "hello", "{.spec.tasks.count}", "-n", TEAM)).isEqualTo("10");
+  }
+
+  private static String get(String kind, String name, String jsonPath, String... more) {
+    List<String> args =
+        new java.util.ArrayList<>(List.of("get", kind, name, "-o", "jsonpath=" + jsonPath));
+    args.addAll(Arrays.asList(more));
+    return kube.kubectl().run(args, null).outOrFail();
+  }
+
+  /** The names of the objects of a kind, e.g. {@code names("roles", "-n", "x")}. */
+  private static List<String> names(String kind, String... more) {
+    List<String> args = new java.util.ArrayList<>(List.of("get", kind, "-o", "name"));
+    args.addAll(Arrays.asList(more));
+    return kube.kubectl()
+        .run(args, null)
+        .outOrFail()
+        .lines()
+        .map(l -> l.substring(l.indexOf('/') + 1))
+        .toList();
+  }
+}

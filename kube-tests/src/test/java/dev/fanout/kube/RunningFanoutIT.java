@@ -1,0 +1,523 @@
+package dev.fanout.kube;
+
+import static java.util.Map.entry;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.fanout.api.ExampleManifests;
+import dev.fanout.api.Job;
+import dev.fanout.api.JobCondition;
+import dev.fanout.api.JobPhase;
+import dev.fanout.api.TaskFailure;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Fanout as a user meets it on a real API server: the chart installed (its ServiceAccounts and
+ * RBAC, watching one namespace), the operator and two workers running as processes of the built
+ * jars with those ServiceAccounts' tokens, and kubectl. Ends with the proof that the RBAC is enough
+ * and no more: the audit log of everything the programs did, against what they may do.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class RunningFanoutIT {
+  @RegisterExtension static final ControlPlane kube = ControlPlane.withAuditLog();
+
+  static final String RELEASE_NS = "fanout-system";
+  static final String JOBS_NS = "team-a";
+  static final String OTHER_NS = "team-b";
+  static final String OPERATOR_SA = "fanout-fanout-operator";
+  static final String WORKER_SA = "fanout-fanout-worker";
+  private static final Pattern PROGRESS = Pattern.compile("(\\d+)/(\\d+)");
+
+  private static Path operatorKubeconfig;
+  private static Path workerKubeconfig;
+  private static int queuePort;
+  private static JarProcess operator;
+  private static final List<JarProcess> workers = new ArrayList<>();
+
+  @BeforeAll
+  static void installChartAndStartOperator() throws Exception {
+    kube.installCrd();
+    for (String ns : List.of(RELEASE_NS, JOBS_NS, OTHER_NS)) {
+      kube.createNamespace(ns);
+    }
+    kube.helm()
+        .run(
+            "install",
+            "fanout",
+            "helm/fanout",
+            "--namespace",
+            RELEASE_NS,
+            "--set",
+            "watchNamespaces={" + JOBS_NS + "}")
+        .outOrFail();
+    operatorKubeconfig = kubeconfigOf(OPERATOR_SA);
+    workerKubeconfig = kubeconfigOf(WORKER_SA);
+    queuePort = JarProcess.freePort();
+    operator =
+        JarProcess.start(
+            "operator",
+            jar("operator/target/fanout-operator.jar"),
+            Map.ofEntries(
+                entry("KUBECONFIG", operatorKubeconfig.toString()),
+                entry("FANOUT_NAMESPACES", JOBS_NS),
+                entry("FANOUT_DB_URL", "jdbc:h2:file:" + kube.dir().resolve("db/fanout")),
+                entry("FANOUT_SQS_EMBEDDED", "true"),
+                entry("FANOUT_SQS_EMBEDDED_PORT", String.valueOf(queuePort)),
+                // A retried task's second delivery goes to the dead-letter queue, so that the
+                // dead-letter path (and the verbs it needs) runs too.
+                entry("FANOUT_MAX_RECEIVE_COUNT", "1")),
+            kube.dir());
+    operator.awaitReady(Duration.ofSeconds(120));
+  }
+
+  /** A kubeconfig with a token of the chart's ServiceAccount, as its pods would get. */
+  private static Path kubeconfigOf(String serviceAccount) throws IOException {
+    String token =
+        kube.kubectl()
+            .run("create", "token", serviceAccount, "-n", RELEASE_NS, "--duration=2h")
+            .outOrFail()
+            .strip();
+    return kube.kubeconfigWithToken(serviceAccount, token, JOBS_NS);
+  }
+
+  private static Path jar(String path) {
+    return ControlPlane.repositoryRoot().resolve(path);
+  }
+
+  /**
+   * Starts the two workers once the pool's queue exists (the operator creates it for the first
+   * Job): a worker started earlier backs off for up to 30 s waiting for it.
+   */
+  private static void ensureWorkers() throws Exception {
+    if (!workers.isEmpty()) {
+      return;
+    }
+    for (int i = 1; i <= 2; i++) {
+      workers.add(
+          JarProcess.start(
+              "worker-" + i,
+              jar("worker/target/fanout-worker.jar"),
+              Map.ofEntries(
+                  entry("KUBECONFIG", workerKubeconfig.toString()),
+                  entry("FANOUT_NAMESPACES", JOBS_NS),
+                  entry("AWS_ENDPOINT_URL_SQS", "http://localhost:" + queuePort),
+                  entry("FANOUT_WORKER_ID", "worker-" + i),
+                  // Short long polls: a stopping worker waits for its poll to end.
+                  entry("FANOUT_RECEIVE_WAIT_SECONDS", "3")),
+              kube.dir()));
+    }
+    for (JarProcess worker : workers) {
+      worker.awaitReady(Duration.ofSeconds(120));
+    }
+  }
+
+  @AfterAll
+  static void stopProcesses() throws InterruptedException {
+    JarProcess.stopAll(workers);
+    if (operator != null) {
+      operator.close();
+    }
+  }
+
+  @Test
+  @Order(1)
+  void kubectlFollowsAJobFromApplyToComplete() throws Exception {
+    Cli kubectl = kube.kubectl();
+    List<String> watched = new ArrayList<>();
+    try (Cli.Streaming watch = kubectl.stream("get", "fjob", "-n", JOBS_NS, "-w")) {
+      Cli.Result applied = kubectl.run("apply", "-n", JOBS_NS, "-f", "examples/hello.yaml");
+      assertThat(applied.outOrFail()).contains("job.fanout.dev/hello created");
+      awaitPhase("hello", JobPhase.Running);
+      ensureWorkers();
+
+      Cli.Result waited =
+          kubectl.run(
+              "wait", "-n", JOBS_NS, "--for=condition=Complete", "fjob/hello", "--timeout=120s");
+      assertThat(waited.exitCode()).as(waited.toString()).isZero();
+      assertThat(waited.out()).contains("job.fanout.dev/hello condition met");
+
+      String line;
+      while ((line = watch.next(Duration.ofSeconds(30))) != null && !line.contains("Succeeded")) {
+        // reads rows until the last one
+      }
+      watched.addAll(watch.seen());
+    }
+    System.out.println("kubectl get fjob -w:\n  " + String.join("\n  ", watched));
+    assertThat(watched.get(0).split("\\s+"))
+        .containsExactly("NAME", "PHASE", "PROGRESS", "FAILED", "AGE");
+    List<String> rows = watched.subList(1, watched.size());
+    assertThat(rows).allMatch(r -> r.startsWith("hello "));
+    assertThat(rows.get(rows.size() - 1).split("\\s+"))
+        .as("the last row")
+        .startsWith("hello", "Succeeded", "10/10", "0");
+    assertThat(rows).as("rows while it ran").anyMatch(r -> r.contains(" Running "));
+    List<Integer> progress = new ArrayList<>();
+    for (String row : rows) {
+      Matcher m = PROGRESS.matcher(row);
+      if (m.find()) {
+        progress.add(Integer.parseInt(m.group(1)));
+      }
+    }
+    assertThat(progress).as("progress in each row").isSorted().last().isEqualTo(10);
+
+    String get = kubectl.run("get", "fjob", "hello", "-n", JOBS_NS).outOrFail();
+    List<String> lines = get.lines().toList();
+    assertThat(lines.get(0).split("\\s+"))
+        .containsExactly("NAME", "PHASE", "PROGRESS", "FAILED", "AGE");
+    assertThat(lines.get(1).split("\\s+"))
+        .hasSize(5)
+        .startsWith("hello", "Succeeded", "10/10", "0");
+
+    String describe = kubectl.run("describe", "fjob", "hello", "-n", JOBS_NS).outOrFail();
+    System.out.println(
+        "kubectl describe fjob hello (events):\n"
+            + describe.substring(describe.indexOf("Events:")));
+    String events = describe.substring(describe.indexOf("Events:"));
+    assertThat(events)
+        .containsPattern("Normal\\s+Running\\s+\\S+\\s+fanout-operator\\s+Job is Running")
+        .containsPattern(
+            "Normal\\s+AllTasksFinished\\s+\\S+\\s+fanout-operator\\s+Succeeded: all 10 tasks succeeded");
+  }
+
+  @ParameterizedTest(name = "{0}: the API server takes it, the operator fails it naming the field")
+  @MethodSource("dev.fanout.api.ExampleManifests#rejectedByOperator")
+  @Order(2)
+  void operatorRejectsWhatTheSchemaLetsThrough(Path file) {
+    JsonNode manifest = ExampleManifests.read(file);
+    String name = manifest.path("metadata").path("name").asText();
+    String field = ExampleManifests.expectedField(manifest);
+    Path relative = ControlPlane.repositoryRoot().relativize(file);
+    kube.kubectl().run("create", "-n", JOBS_NS, "-f", relative.toString()).outOrFail();
+
+    JobCondition failed = awaitCondition(name, JobCondition.FAILED);
+    assertThat(failed.getReason()).isEqualTo("InvalidSpec");
+    assertThat(failed.getMessage()).contains(field);
+    assertThat(kube.kubectl().run("describe", "fjob", name, "-n", JOBS_NS).outOrFail())
+        .containsPattern(
+            "Warning\\s+InvalidSpec\\s+\\S+\\s+fanout-operator\\s+Failed: .*"
+                + Pattern.quote(field));
+  }
+
+  @Test
+  @Order(3)
+  void aFinishedJobWithTtlZeroIsDeleted() throws Exception {
+    kube.kubectl()
+        .run(
+            List.of("apply", "-n", JOBS_NS, "-f", "-"),
+            """
+            apiVersion: fanout.dev/v1alpha1
+            kind: Job
+            metadata:
+              name: short-lived
+            spec:
+              handler: noop
+              tasks:
+                count: 3
+              ttlSecondsAfterFinished: 0
+            """)
+        .outOrFail();
+    ensureWorkers();
+    await()
+        .atMost(Duration.ofSeconds(90))
+        .untilAsserted(
+            () ->
+                assertThat(kube.kubectl().run("get", "fjob", "short-lived", "-n", JOBS_NS).err())
+                    .contains("NotFound"));
+  }
+
+  @Test
+  @Order(4)
+  void aTaskDeliveredMoreOftenThanTheQueueAllowsFailsAsDeadLettered() throws Exception {
+    kube.kubectl()
+        .run(
+            List.of("apply", "-n", JOBS_NS, "-f", "-"),
+            """
+            apiVersion: fanout.dev/v1alpha1
+            kind: Job
+            metadata:
+              name: dead-letter
+            spec:
+              handler: fail
+              parameters:
+                failAttempts: 1
+              tasks:
+                count: 1
+            """)
+        .outOrFail();
+    ensureWorkers();
+    JobCondition failed = awaitCondition("dead-letter", JobCondition.FAILED);
+    assertThat(failed.getReason()).isEqualTo("MaxFailedTasksExceeded");
+    assertThat(job("dead-letter").getStatus().getFailures())
+        .extracting(TaskFailure::getReason)
+        .containsExactly("DeadLettered");
+    assertThat(kube.kubectl().run("get", "fjob", "dead-letter", "-n", JOBS_NS).outOrFail())
+        .containsPattern("dead-letter\\s+Failed\\s+1/1\\s+1\\s");
+    assertThat(kube.kubectl().run("describe", "fjob", "dead-letter", "-n", JOBS_NS).outOrFail())
+        .containsPattern(
+            "Warning\\s+MaxFailedTasksExceeded\\s+\\S+\\s+fanout-operator\\s+Failed: ");
+  }
+
+  @Test
+  @Order(5)
+  void statusWritesOfATwoThousandTaskJob() throws Exception {
+    int tasks = 2_000;
+    ApiServerMetrics before = kube.metrics();
+    Map<String, ApiServerMetrics> workersBefore = workerMetrics();
+    kube.kubectl()
+        .run(
+            List.of("apply", "-n", JOBS_NS, "-f", "-"),
+            """
+            apiVersion: fanout.dev/v1alpha1
+            kind: Job
+            metadata:
+              name: traffic
+            spec:
+              handler: noop
+              tasks:
+                count: %d
+            """
+                .formatted(tasks))
+        .outOrFail();
+    long t0 = System.nanoTime();
+    awaitPhase("traffic", JobPhase.Running);
+    ensureWorkers();
+    Cli.Result waited =
+        kube.kubectl()
+            .run(
+                "wait",
+                "-n",
+                JOBS_NS,
+                "--for=condition=Complete",
+                "fjob/traffic",
+                "--timeout=240s");
+    assertThat(waited.exitCode()).as(waited.toString()).isZero();
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    Job job = job("traffic");
+    assertThat(job.getStatus().getSucceeded()).isEqualTo(tasks);
+
+    ApiServerMetrics delta = kube.metrics().since(before);
+    Map<String, Long> status =
+        delta.sumBy(
+            "apiserver_request_total",
+            s ->
+                s.label("group").equals("fanout.dev")
+                    && s.label("resource").equals("jobs")
+                    && s.label("subresource").equals("status"),
+            "verb",
+            "code");
+    long reads =
+        delta.sum(
+            "apiserver_request_total",
+            s ->
+                s.label("group").equals("fanout.dev")
+                    && s.label("resource").equals("jobs")
+                    && s.label("subresource").isEmpty()
+                    && s.label("verb").equals("GET"));
+    long writes = status.getOrDefault("PATCH 200", 0L);
+    long conflicts = status.getOrDefault("PATCH 409", 0L);
+    StringBuilder report = new StringBuilder();
+    report.append(
+        "Status traffic of a %d-task noop Job, 2 workers x 4, on kube-apiserver (its /metrics):%n"
+            .formatted(tasks));
+    report
+        .append("  apiserver_request_total{resource=jobs,subresource=status} by verb, code: ")
+        .append(status)
+        .append('\n');
+    report.append(
+        ("  %d status writes = %.1f per 1,000 tasks; %d answered 409 (%.1f per 1,000 tasks);"
+                + " %d GETs of Jobs; %.1f s%n")
+            .formatted(
+                writes,
+                writes * 1000.0 / tasks,
+                conflicts,
+                conflicts * 1000.0 / tasks,
+                reads,
+                seconds));
+    for (JarProcess worker : workers) {
+      ApiServerMetrics own =
+          worker
+              .metrics()
+              .since(workersBefore.getOrDefault(worker.name(), ApiServerMetrics.parse("")));
+      report.append(
+          "  %s: fanout_status_writes %d, fanout_status_conflicts %d%n"
+              .formatted(
+                  worker.name(),
+                  own.sum("fanout_status_writes_total", s -> true),
+                  own.sum("fanout_status_conflicts_total", s -> true)));
+    }
+    System.out.print(report);
+    assertThat(writes).as("status writes").isPositive();
+    // Outcomes are batched: far fewer writes than tasks (a bound, not a speed).
+    assertThat(writes).as("status writes for %d tasks", tasks).isLessThan(tasks / 5);
+  }
+
+  /** The running workers' own counters (none before the first Job: they start at zero). */
+  private static Map<String, ApiServerMetrics> workerMetrics() throws Exception {
+    Map<String, ApiServerMetrics> metrics = new HashMap<>();
+    for (JarProcess worker : workers) {
+      metrics.put(worker.name(), worker.metrics());
+    }
+    return metrics;
+  }
+
+  @Test
+  @Order(6)
+  void theWorkerCannotReadSecretsCreateOrDeleteJobsOrTouchAnotherNamespace() {
+    Cli worker = kube.kubectlWith(workerKubeconfig);
+    assertThat(canI(worker, "get", "jobs.fanout.dev", "-n", JOBS_NS)).isTrue();
+    assertThat(canI(worker, "watch", "jobs.fanout.dev", "-n", JOBS_NS)).isTrue();
+    assertThat(canI(worker, "patch", "jobs.fanout.dev", "--subresource=status", "-n", JOBS_NS))
+        .isTrue();
+
+    assertThat(canI(worker, "get", "secrets", "-n", JOBS_NS)).isFalse();
+    assertThat(canI(worker, "list", "secrets", "-n", RELEASE_NS)).isFalse();
+    assertThat(canI(worker, "create", "jobs.fanout.dev", "-n", JOBS_NS)).isFalse();
+    assertThat(canI(worker, "delete", "jobs.fanout.dev", "-n", JOBS_NS)).isFalse();
+    assertThat(canI(worker, "patch", "jobs.fanout.dev", "-n", JOBS_NS)).as("spec").isFalse();
+    assertThat(canI(worker, "get", "jobs.fanout.dev", "-n", OTHER_NS)).isFalse();
+    assertThat(canI(worker, "patch", "jobs.fanout.dev", "--subresource=status", "-n", OTHER_NS))
+        .isFalse();
+    assertThat(canI(worker, "list", "jobs.fanout.dev", "--all-namespaces")).isFalse();
+
+    Cli.Result secrets = worker.run("get", "secrets", "-n", JOBS_NS);
+    assertThat(secrets.exitCode()).isNotZero();
+    assertThat(secrets.err())
+        .contains("Forbidden")
+        .contains("system:serviceaccount:" + RELEASE_NS + ":" + WORKER_SA);
+  }
+
+  @Test
+  @Order(7)
+  void theProgramsUsedEveryVerbTheyMayAndWereNeverDenied() throws IOException {
+    List<JsonNode> audit = kube.auditEvents();
+    Set<String> operatorUsed = used(audit, OPERATOR_SA);
+    Set<String> workerUsed = used(audit, WORKER_SA);
+    Set<String> operatorMay = granted(kube.kubectlWith(operatorKubeconfig));
+    Set<String> workerMay = granted(kube.kubectlWith(workerKubeconfig));
+    System.out.printf(
+        "RBAC in %s, from the audit log:%n  operator may %s%n           used %s%n"
+            + "  worker   may %s%n           used %s%n",
+        JOBS_NS, operatorMay, operatorUsed, workerMay, workerUsed);
+
+    List<String> denied =
+        programs(audit).stream()
+            .filter(e -> e.path("responseStatus").path("code").asInt() == 403)
+            .map(
+                e -> e.path("user").path("username").asText() + " " + e.path("requestURI").asText())
+            .toList();
+    assertThat(denied).as("requests of the programs the API server refused").isEmpty();
+    assertThat(operatorUsed).as("what the operator did is within its RBAC").isSubsetOf(operatorMay);
+    assertThat(operatorMay)
+        .as("the operator's RBAC: nothing it does not use")
+        .isEqualTo(operatorUsed);
+    assertThat(workerUsed).as("what the workers did is within their RBAC").isSubsetOf(workerMay);
+    assertThat(workerMay).as("the workers' RBAC: nothing they do not use").isEqualTo(workerUsed);
+  }
+
+  /** The requests of the operator and the workers, not of this test's kubectl with their tokens. */
+  private static List<JsonNode> programs(List<JsonNode> audit) {
+    return audit.stream()
+        .filter(e -> !e.path("userAgent").asText().startsWith("kubectl/"))
+        .toList();
+  }
+
+  /** {@code resource[/subresource] verb} of each request the ServiceAccount's program made. */
+  private static Set<String> used(List<JsonNode> audit, String serviceAccount) {
+    String user = "system:serviceaccount:" + RELEASE_NS + ":" + serviceAccount;
+    Set<String> used = new TreeSet<>();
+    for (JsonNode e : programs(audit)) {
+      JsonNode ref = e.path("objectRef");
+      if (!e.path("user").path("username").asText().equals(user) || ref.isMissingNode()) {
+        continue;
+      }
+      String resource = ref.path("resource").asText();
+      String group = ref.path("apiGroup").asText();
+      String sub = ref.path("subresource").asText();
+      used.add(
+          resource
+              + (group.isEmpty() ? "" : "." + group)
+              + (sub.isEmpty() ? "" : "/" + sub)
+              + " "
+              + e.path("verb").asText());
+    }
+    return used;
+  }
+
+  /**
+   * {@code resource[/subresource] verb} of what {@code kubectl auth can-i --list} says this
+   * identity may do in the Jobs' namespace, for Fanout's resources and events.
+   */
+  private static Set<String> granted(Cli as) {
+    String list = as.run("auth", "can-i", "--list", "-n", JOBS_NS).outOrFail();
+    Set<String> granted = new TreeSet<>();
+    for (String line : list.lines().skip(1).toList()) {
+      String[] columns = line.strip().split("\\s+");
+      String resource = columns[0];
+      if (!resource.contains("fanout.dev") && !resource.equals("events")) {
+        continue;
+      }
+      String verbs = line.substring(line.indexOf('[', line.indexOf(']') + 1));
+      for (String verb : verbs.replaceAll("[\\[\\]]", "").split("\\s+")) {
+        if (!verb.isBlank()) {
+          granted.add(resource + " " + verb);
+        }
+      }
+    }
+    return granted;
+  }
+
+  private static boolean canI(Cli as, String... args) {
+    List<String> command = new ArrayList<>(List.of("auth", "can-i"));
+    command.addAll(List.of(args));
+    Cli.Result result = as.run(command, null);
+    assertThat(result.out().strip()).as(result.toString()).isIn("yes", "no");
+    return result.out().strip().equals("yes");
+  }
+
+  private static Job job(String name) {
+    return kube.client().resources(Job.class).inNamespace(JOBS_NS).withName(name).get();
+  }
+
+  private static void awaitPhase(String name, JobPhase phase) {
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () -> {
+              Job job = job(name);
+              return job != null && job.getStatus() != null && job.getStatus().getPhase() == phase;
+            });
+  }
+
+  private static JobCondition awaitCondition(String name, String type) {
+    return await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () -> {
+              Job job = job(name);
+              return job == null || job.getStatus() == null
+                  ? null
+                  : job.getStatus().condition(type);
+            },
+            c -> c != null && "True".equals(c.getStatus()));
+  }
+}

@@ -1,0 +1,310 @@
+package dev.fanout.kube;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import dev.fanout.api.Job;
+import dev.fanout.common.queue.Messages;
+import dev.fanout.common.status.Finished;
+import dev.fanout.common.status.JobStatusPatcher;
+import dev.fanout.common.status.WorkerFields;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Measures, on a real API server, the two ways workers can record finished tasks in a Job's status
+ * when several write at once: the production way (read, merge, JSON merge patch with the
+ * resourceVersion as precondition, {@link JobStatusPatcher}) and server-side apply (each writer its
+ * own field manager). Prints a table; the figures and the decision are in docs/status-writes.md.
+ */
+class StatusWritesIT {
+  @RegisterExtension static final ControlPlane kube = ControlPlane.create();
+
+  private static final String NS = "status-writes";
+  private static final int TASKS = 1_000;
+  private static final int BATCH = 25;
+  private static final int[] WRITERS = {1, 4, 16};
+  private static final List<KubernetesClient> clients = new ArrayList<>();
+
+  /** How a writer records a batch. */
+  enum Strategy {
+    /** Production: read, merge, merge patch carrying metadata.resourceVersion; 409: again. */
+    MERGE_PATCH_WITH_RESOURCE_VERSION,
+    /** Read, merge, apply (force) carrying metadata.resourceVersion; 409: again. */
+    APPLY_WITH_RESOURCE_VERSION,
+    /** Read, merge, apply (force) with no precondition: each writer's field manager wins. */
+    APPLY_FORCED
+  }
+
+  /** What one run did. */
+  record Run(
+      Strategy strategy,
+      int writers,
+      long writes,
+      long conflicts,
+      long reads,
+      int gaveUp,
+      double seconds,
+      int recorded) {}
+
+  @BeforeAll
+  static void installCrd() throws Exception {
+    kube.installCrd();
+    kube.createNamespace(NS);
+    Config config = Config.fromKubeconfig(Files.readString(kube.kubeconfig()));
+    for (int i = 0; i < WRITERS[WRITERS.length - 1]; i++) {
+      clients.add(new KubernetesClientBuilder().withConfig(config).build());
+    }
+  }
+
+  @AfterAll
+  static void closeClients() {
+    clients.forEach(KubernetesClient::close);
+  }
+
+  @Test
+  void mergePatchAndServerSideApplyUnderConcurrentWriters() throws Exception {
+    // Not reported: the first runs in a JVM pay for class loading and JIT compilation.
+    run(Strategy.MERGE_PATCH_WITH_RESOURCE_VERSION, 4, "warm-up-1");
+    run(Strategy.APPLY_WITH_RESOURCE_VERSION, 4, "warm-up-2");
+    List<Run> runs = new ArrayList<>();
+    for (Strategy strategy : Strategy.values()) {
+      for (int writers : WRITERS) {
+        runs.add(
+            run(
+                strategy,
+                writers,
+                strategy.name().toLowerCase().replace('_', '-') + "-" + writers));
+      }
+    }
+    StringBuilder table = new StringBuilder();
+    table.append(
+        "Status writes on kube-apiserver: %d tasks recorded in batches of %d by N concurrent writers%n"
+            .formatted(TASKS, BATCH));
+    table.append(
+        "  %-34s %3s %7s %5s %6s %7s %8s %9s%n"
+            .formatted("strategy", "N", "writes", "409s", "GETs", "gaveUp", "seconds", "recorded"));
+    for (Run r : runs) {
+      table.append(
+          "  %-34s %3d %7d %5d %6d %7d %8.1f %9s%n"
+              .formatted(
+                  r.strategy(),
+                  r.writers(),
+                  r.writes(),
+                  r.conflicts(),
+                  r.reads(),
+                  r.gaveUp(),
+                  r.seconds(),
+                  r.recorded() + "/" + TASKS));
+    }
+    System.out.print(table);
+
+    for (Run r : runs) {
+      if (r.strategy() != Strategy.APPLY_FORCED) {
+        assertThat(r.recorded())
+            .as("%s with %d writers loses nothing", r.strategy(), r.writers())
+            .isEqualTo(TASKS);
+        assertThat(r.writes()).as("one write per batch").isEqualTo(TASKS / BATCH);
+      }
+    }
+  }
+
+  /**
+   * Why apply cannot give each worker fields of its own: the worker fields (the index sets, the
+   * counts) are shared by every worker, so a second field manager's apply without force is refused.
+   */
+  @Test
+  void applyWithoutForceByASecondWriterConflictsOnTheSharedFields() {
+    String name = "two-managers";
+    createJob(name);
+    applyOnce(clients.get(0), "writer-0", name, List.of(Finished.success(0, 1)), false, false);
+    KubernetesClientException e =
+        catchThrowableOfType(
+            KubernetesClientException.class,
+            () ->
+                applyOnce(
+                    clients.get(1),
+                    "writer-1",
+                    name,
+                    List.of(Finished.success(1, 1)),
+                    false,
+                    false));
+    assertThat(e).isNotNull();
+    assertThat(e.getCode()).isEqualTo(409);
+    assertThat(e.getMessage())
+        .contains("conflict with \"writer-0\"")
+        .contains(".status.completedIndexes")
+        .contains(".status.succeeded");
+  }
+
+  private Run run(Strategy strategy, int writers, String name) throws Exception {
+    Job job = createJob(name);
+    ConcurrentLinkedQueue<List<Finished>> batches = new ConcurrentLinkedQueue<>();
+    for (int from = 0; from < TASKS; from += BATCH) {
+      batches.add(
+          IntStream.range(from, from + BATCH).mapToObj(i -> Finished.success(i, 1)).toList());
+    }
+    AtomicInteger gaveUp = new AtomicInteger();
+    ApiServerMetrics before = kube.metrics();
+    long t0 = System.nanoTime();
+    ExecutorService pool = Executors.newFixedThreadPool(writers);
+    try {
+      List<Future<?>> done = new ArrayList<>();
+      for (int w = 0; w < writers; w++) {
+        KubernetesClient client = clients.get(w);
+        String manager = "writer-" + w;
+        JobStatusPatcher patcher = new JobStatusPatcher(client, new SimpleMeterRegistry());
+        done.add(
+            pool.submit(
+                () -> {
+                  List<Finished> batch;
+                  while ((batch = batches.poll()) != null) {
+                    try {
+                      if (strategy == Strategy.MERGE_PATCH_WITH_RESOURCE_VERSION) {
+                        patcher.record(NS, name, uid(job), TASKS, null, batch);
+                      } else {
+                        apply(client, manager, name, batch, strategy);
+                      }
+                    } catch (JobStatusPatcher.ConflictException e) {
+                      // As the worker's StatusWriter does: keep the batch, try again later.
+                      gaveUp.incrementAndGet();
+                      batches.add(batch);
+                    }
+                  }
+                  return null;
+                }));
+      }
+      for (Future<?> f : done) {
+        f.get();
+      }
+    } finally {
+      pool.shutdown();
+    }
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    ApiServerMetrics delta = kube.metrics().since(before);
+    Map<String, Long> requests =
+        delta.sumBy(
+            "apiserver_request_total",
+            s -> s.label("group").equals("fanout.dev") && s.label("resource").equals("jobs"),
+            "verb",
+            "subresource",
+            "code");
+    Job after = kube.client().resources(Job.class).inNamespace(NS).withName(name).get();
+    // Server-side apply is a PATCH that the API server counts as verb APPLY.
+    return new Run(
+        strategy,
+        writers,
+        requests.getOrDefault("PATCH status 200", 0L)
+            + requests.getOrDefault("APPLY status 200", 0L),
+        requests.getOrDefault("PATCH status 409", 0L)
+            + requests.getOrDefault("APPLY status 409", 0L),
+        requests.getOrDefault("GET  200", 0L),
+        gaveUp.get(),
+        seconds,
+        after.getStatus() == null || after.getStatus().getSucceeded() == null
+            ? 0
+            : after.getStatus().getSucceeded());
+  }
+
+  /**
+   * Records a batch by server-side apply of the merged worker fields, as field manager {@code
+   * manager}: with the resourceVersion as precondition (retrying on 409 like the patcher), or
+   * without.
+   */
+  private static void apply(
+      KubernetesClient client, String manager, String name, List<Finished> batch, Strategy strategy)
+      throws InterruptedException {
+    for (int tries = 1; tries <= JobStatusPatcher.MAX_TRIES; tries++) {
+      try {
+        applyOnce(
+            client, manager, name, batch, strategy == Strategy.APPLY_WITH_RESOURCE_VERSION, true);
+        return;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 409) {
+          throw e;
+        }
+        Thread.sleep(ThreadLocalRandom.current().nextInt(1, 10 * Math.min(tries, 5) + 1));
+      }
+    }
+    throw new JobStatusPatcher.ConflictException(
+        manager + ": gave up after " + JobStatusPatcher.MAX_TRIES + " tries");
+  }
+
+  /** Reads the Job, merges the batch into its worker fields, applies them as {@code manager}. */
+  private static void applyOnce(
+      KubernetesClient client,
+      String manager,
+      String name,
+      List<Finished> batch,
+      boolean withResourceVersion,
+      boolean force) {
+    Job job = client.resources(Job.class).inNamespace(NS).withName(name).get();
+    WorkerFields merged = WorkerFields.of(job.getStatus(), TASKS).merge(batch);
+    Map<String, Object> metadata = new LinkedHashMap<>();
+    metadata.put("name", name);
+    metadata.put("namespace", NS);
+    if (withResourceVersion) {
+      metadata.put("resourceVersion", job.getMetadata().getResourceVersion());
+    }
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("apiVersion", Job.GROUP + "/" + Job.VERSION);
+    body.put("kind", "Job");
+    body.put("metadata", metadata);
+    body.put("status", merged.asStatusPatch());
+    // On a handle with the object (not withName), fabric8 sends the patch without a GET first.
+    client
+        .resource(job)
+        .subresource("status")
+        .patch(
+            new PatchContext.Builder()
+                .withPatchType(PatchType.SERVER_SIDE_APPLY)
+                .withFieldManager(manager)
+                .withForce(force)
+                .build(),
+            Messages.encode(body));
+  }
+
+  private static Job createJob(String name) {
+    kube.kubectl()
+        .run(
+            List.of("create", "-n", NS, "-f", "-"),
+            """
+            apiVersion: fanout.dev/v1alpha1
+            kind: Job
+            metadata:
+              name: %s
+            spec:
+              handler: noop
+              tasks:
+                count: %d
+            """
+                .formatted(name, TASKS))
+        .outOrFail();
+    return kube.client().resources(Job.class).inNamespace(NS).withName(name).get();
+  }
+
+  private static String uid(Job job) {
+    return job.getMetadata().getUid();
+  }
+}
