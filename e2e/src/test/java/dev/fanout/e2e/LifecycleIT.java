@@ -106,8 +106,8 @@ class LifecycleIT {
   }
 
   /**
-   * The tasks that ran while their Job ended were stopped: each row says so; none counts in the
-   * status. Every other task that did not finish is a NOT_RUN row.
+   * The tasks that ran while their Job ended were stopped, and each one's row says so; every other
+   * task that did not finish is a NOT_RUN row.
    */
   static void assertStoppedAndNotRun(String uid, Set<Integer> stopped, long notRun) {
     await()
