@@ -67,13 +67,17 @@ record ApiServerMetrics(List<Sample> samples) {
             .toList());
   }
 
-  /** The sum of the samples of {@code name} that match. */
+  /** The sum of the samples of {@code name} that match, rounded (for counters). */
   long sum(String name, Predicate<Sample> filter) {
-    return Math.round(
-        samples.stream()
-            .filter(s -> s.name().equals(name) && filter.test(s))
-            .mapToDouble(Sample::value)
-            .sum());
+    return Math.round(total(name, filter));
+  }
+
+  /** The sum of the samples of {@code name} that match (for a histogram's _sum, in seconds). */
+  double total(String name, Predicate<Sample> filter) {
+    return samples.stream()
+        .filter(s -> s.name().equals(name) && filter.test(s))
+        .mapToDouble(Sample::value)
+        .sum();
   }
 
   /** Sums of the matching samples of {@code name}, by the value of {@code label}. */

@@ -8,13 +8,17 @@ import java.util.List;
 /**
  * Where scripts/control-plane.sh puts etcd, kube-apiserver, kubectl and helm, and whether they are
  * there: {@code <dir>/k8s/1.35.2-linux-amd64/{etcd,kube-apiserver,kubectl}} and {@code
- * <dir>/bin/helm}, with {@code <dir>} = {@code $FANOUT_KUBEAPITEST_DIR} or {@code ~/.kubeapitest}.
+ * <dir>/bin/helm} (or helm on the PATH), with {@code <dir>} = {@code $FANOUT_KUBEAPITEST_DIR} or
+ * {@code ~/.kubeapitest}.
  */
 record Binaries(Path dir) {
   /** The folder name kube-api-test looks up (the script's K8S_DIR_VERSION). */
   static final String VERSION = "1.35.2";
 
   static final String REQUIRE = "FANOUT_REQUIRE_CONTROL_PLANE";
+
+  /** With internet: let kube-api-test download etcd, kube-apiserver and kubectl itself. */
+  static final String DOWNLOAD = "FANOUT_KUBEAPITEST_DOWNLOAD";
 
   static Binaries locate() {
     String configured = System.getenv("FANOUT_KUBEAPITEST_DIR");
@@ -25,7 +29,15 @@ record Binaries(Path dir) {
   }
 
   static boolean required() {
-    return "1".equals(System.getenv(REQUIRE)) || "true".equals(System.getenv(REQUIRE));
+    return flag(REQUIRE);
+  }
+
+  static boolean download() {
+    return flag(DOWNLOAD);
+  }
+
+  private static boolean flag(String name) {
+    return "1".equals(System.getenv(name)) || "true".equals(System.getenv(name));
   }
 
   Path k8s() {
@@ -36,27 +48,41 @@ record Binaries(Path dir) {
     return k8s().resolve(VERSION + "-linux-amd64").resolve("kubectl");
   }
 
+  /** {@code <dir>/bin/helm}, else the first {@code helm} on the PATH. */
   Path helm() {
-    return dir.resolve("bin").resolve("helm");
-  }
-
-  /** The binaries that are not there (empty when all are). */
-  List<Path> missing() {
-    Path versionDir = k8s().resolve(VERSION + "-linux-amd64");
-    List<Path> missing = new ArrayList<>();
-    for (Path p :
-        List.of(
-            versionDir.resolve("etcd"), versionDir.resolve("kube-apiserver"), kubectl(), helm())) {
-      if (!Files.isExecutable(p)) {
-        missing.add(p);
+    Path provisioned = dir.resolve("bin").resolve("helm");
+    if (Files.isExecutable(provisioned)) {
+      return provisioned;
+    }
+    for (String entry : System.getenv().getOrDefault("PATH", "").split(":")) {
+      Path candidate = Path.of(entry.isEmpty() ? "." : entry).resolve("helm");
+      if (Files.isExecutable(candidate)) {
+        return candidate;
       }
     }
-    return missing;
+    return provisioned;
+  }
+
+  /**
+   * The binaries that are not there (empty when all are); in download mode only helm, as
+   * kube-api-test fetches the others.
+   */
+  List<Path> missing() {
+    Path versionDir = k8s().resolve(VERSION + "-linux-amd64");
+    List<Path> needed = new ArrayList<>();
+    if (!download()) {
+      needed.addAll(
+          List.of(versionDir.resolve("etcd"), versionDir.resolve("kube-apiserver"), kubectl()));
+    }
+    needed.add(helm());
+    return needed.stream().filter(p -> !Files.isExecutable(p)).toList();
   }
 
   String absenceMessage() {
     return "no local Kubernetes control plane: missing "
         + missing()
-        + ". Run scripts/control-plane.sh (see docs/control-plane.md)";
+        + ". Run scripts/control-plane.sh, or with internet set "
+        + DOWNLOAD
+        + "=1 (see docs/control-plane.md)";
   }
 }

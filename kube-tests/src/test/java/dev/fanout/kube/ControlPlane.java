@@ -76,8 +76,12 @@ final class ControlPlane implements ExecutionCondition, BeforeAllCallback, After
     if (binaries.missing().isEmpty() || Binaries.required()) {
       return ConditionEvaluationResult.enabled("control plane binaries in " + binaries.dir());
     }
-    return ConditionEvaluationResult.disabled(
-        binaries.absenceMessage() + "; " + Binaries.REQUIRE + "=1 turns this skip into a failure");
+    String reason =
+        binaries.absenceMessage() + "; " + Binaries.REQUIRE + "=1 turns this skip into a failure";
+    if (context.getTestMethod().isEmpty()) {
+      log.warn("Skipping {}: {}", context.getRequiredTestClass().getSimpleName(), reason);
+    }
+    return ConditionEvaluationResult.disabled(reason);
   }
 
   @Override
@@ -91,12 +95,13 @@ final class ControlPlane implements ExecutionCondition, BeforeAllCallback, After
     Files.createDirectories(dir.resolve("tmp"));
     // kube-api-test finds the binaries in <dir>/k8s and writes its certificates into <dir>:
     // a directory per class keeps concurrent runs (other worktrees, the sandbox) apart.
+    Files.createDirectories(binaries.k8s());
     Files.createSymbolicLink(dir.resolve("k8s"), binaries.k8s().toAbsolutePath());
     KubeAPIServerConfigBuilder config =
         KubeAPIServerConfigBuilder.anAPIServerConfig()
             .withTestDir(dir.toString())
             .withApiServerVersion(Binaries.VERSION)
-            .withOfflineMode(true)
+            .withOfflineMode(!Binaries.download())
             .withStartupTimeout(120_000)
             .withApiServerFlag("--bind-address", "127.0.0.1");
     if (auditLog) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fanout.api.AdmissionError;
 import dev.fanout.api.CrdAdmission;
 import dev.fanout.api.ExampleManifests;
@@ -18,6 +19,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -26,13 +29,15 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The committed CRD on a real API server: it installs and serves, kubectl explains its fields,
- * every example is accepted, and the invalid examples are judged as the stand-in admission of the
- * api module's tests judges them (the same list of cases, from its test-jar).
+ * every example is accepted, and the invalid examples and the changes of immutable fields are
+ * judged as the stand-in admission of the api module's tests judges them (the same lists of cases,
+ * from its test-jar).
  */
 class CrdIT {
   @RegisterExtension static final ControlPlane kube = ControlPlane.create();
 
   private static final String NS = "crd-test";
+  private static final AtomicInteger changes = new AtomicInteger();
   private static Cli.Result applied;
   private static CrdAdmission standIn;
 
@@ -123,6 +128,45 @@ class CrdIT {
   void operatorOnlyCaseIsAcceptedByTheApiServer(Path file) {
     assertThat(standIn.create(ExampleManifests.read(file))).isEmpty();
     kube.kubectl().run("create", "-n", NS, "-f", relative(file)).outOrFail();
+  }
+
+  @ParameterizedTest(name = "{0}: rejected by the API server as the stand-in says")
+  @MethodSource("dev.fanout.api.SpecChanges#immutable")
+  void changingAnImmutableFieldIsRejected(
+      BiConsumer<ObjectNode, ObjectNode> change, String base, AdmissionError error) {
+    String name = "change-" + changes.incrementAndGet();
+    ObjectNode old = example(base, name);
+    ObjectNode updated = old.deepCopy();
+    change.accept((ObjectNode) old.get("spec"), (ObjectNode) updated.get("spec"));
+    kube.kubectl().run(List.of("create", "-n", NS, "-f", "-"), old.toString()).outOrFail();
+
+    Cli.Result replaced =
+        kube.kubectl().run(List.of("replace", "-n", NS, "-f", "-"), updated.toString());
+    assertThat(replaced.exitCode()).as(replaced.toString()).isNotZero();
+    assertThat(replaced.err().strip()).isEqualTo("The Job \"" + name + "\" is invalid: " + error);
+  }
+
+  @ParameterizedTest(name = "{0}: accepted by the API server")
+  @MethodSource("dev.fanout.api.SpecChanges#mutable")
+  void changingOnlyMutableFieldsIsAccepted(BiConsumer<ObjectNode, ObjectNode> change, String base) {
+    String name = "change-" + changes.incrementAndGet();
+    ObjectNode old = example(base, name);
+    ObjectNode updated = old.deepCopy();
+    change.accept((ObjectNode) old.get("spec"), (ObjectNode) updated.get("spec"));
+    kube.kubectl().run(List.of("create", "-n", NS, "-f", "-"), old.toString()).outOrFail();
+    assertThat(
+            kube.kubectl()
+                .run(List.of("replace", "-n", NS, "-f", "-"), updated.toString())
+                .outOrFail())
+        .contains("job.fanout.dev/" + name + " replaced");
+  }
+
+  /** An example manifest under another name. */
+  private static ObjectNode example(String file, String name) {
+    ObjectNode manifest =
+        (ObjectNode) ExampleManifests.read(ExampleManifests.examplesDir().resolve(file));
+    ((ObjectNode) manifest.get("metadata")).put("name", name);
+    return manifest;
   }
 
   /** The fields of the causes in the API server's 422 answer ("" for the one without a field). */

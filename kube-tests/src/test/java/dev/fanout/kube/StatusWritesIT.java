@@ -14,6 +14,7 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.util.ArrayList;
@@ -26,6 +27,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -66,6 +68,8 @@ class StatusWritesIT {
       long reads,
       int gaveUp,
       double seconds,
+      double serverMillis,
+      int bytes,
       int recorded) {}
 
   @BeforeAll
@@ -89,8 +93,9 @@ class StatusWritesIT {
     run(Strategy.MERGE_PATCH_WITH_RESOURCE_VERSION, 4, "warm-up-1");
     run(Strategy.APPLY_WITH_RESOURCE_VERSION, 4, "warm-up-2");
     List<Run> runs = new ArrayList<>();
-    for (Strategy strategy : Strategy.values()) {
-      for (int writers : WRITERS) {
+    // Interleaved, so that each N's strategies meet the same load on this shared machine.
+    for (int writers : WRITERS) {
+      for (Strategy strategy : Strategy.values()) {
         runs.add(
             run(
                 strategy,
@@ -103,11 +108,21 @@ class StatusWritesIT {
         "Status writes on kube-apiserver: %d tasks recorded in batches of %d by N concurrent writers%n"
             .formatted(TASKS, BATCH));
     table.append(
-        "  %-34s %3s %7s %5s %6s %7s %8s %9s%n"
-            .formatted("strategy", "N", "writes", "409s", "GETs", "gaveUp", "seconds", "recorded"));
+        "  %-34s %3s %6s %5s %5s %6s %7s %9s %6s %9s%n"
+            .formatted(
+                "strategy",
+                "N",
+                "writes",
+                "409s",
+                "GETs",
+                "gaveUp",
+                "seconds",
+                "server ms",
+                "bytes",
+                "recorded"));
     for (Run r : runs) {
       table.append(
-          "  %-34s %3d %7d %5d %6d %7d %8.1f %9s%n"
+          "  %-34s %3d %6d %5d %5d %6d %7.1f %9.1f %6d %9s%n"
               .formatted(
                   r.strategy(),
                   r.writers(),
@@ -116,8 +131,14 @@ class StatusWritesIT {
                   r.reads(),
                   r.gaveUp(),
                   r.seconds(),
+                  r.serverMillis(),
+                  r.bytes(),
                   r.recorded() + "/" + TASKS));
     }
+    table
+        .append("  (server ms: the API server's mean time per status request, 409s included;")
+        .append(" bytes: the Job as JSON afterwards, managedFields included)")
+        .append(System.lineSeparator());
     System.out.print(table);
 
     for (Run r : runs) {
@@ -211,6 +232,14 @@ class StatusWritesIT {
             "subresource",
             "code");
     Job after = kube.client().resources(Job.class).inNamespace(NS).withName(name).get();
+    Predicate<ApiServerMetrics.Sample> statusWrites =
+        s ->
+            s.label("group").equals("fanout.dev")
+                && s.label("resource").equals("jobs")
+                && s.label("subresource").equals("status")
+                && (s.label("verb").equals("PATCH") || s.label("verb").equals("APPLY"));
+    double serverSeconds = delta.total("apiserver_request_duration_seconds_sum", statusWrites);
+    long serverCount = delta.sum("apiserver_request_duration_seconds_count", statusWrites);
     // Server-side apply is a PATCH that the API server counts as verb APPLY.
     return new Run(
         strategy,
@@ -222,6 +251,8 @@ class StatusWritesIT {
         requests.getOrDefault("GET  200", 0L),
         gaveUp.get(),
         seconds,
+        serverCount == 0 ? 0 : serverSeconds * 1000 / serverCount,
+        Serialization.asJson(after).length(),
         after.getStatus() == null || after.getStatus().getSucceeded() == null
             ? 0
             : after.getStatus().getSucceeded());
