@@ -17,11 +17,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
- * One program the sandbox runs: {@code java -jar} with the given environment, its output in a log
- * file, its health endpoint on a known port; waits for {@code /readyz} and stops it (SIGTERM, then
- * a kill) together with anything it started.
+ * One program the sandbox runs: a JVM with the given environment, its output in a log file, its
+ * health endpoint on a known port; waits for {@code /readyz} and stops it (SIGTERM, then a kill)
+ * together with anything it started. The process-level fault tests run theirs through it too.
  */
-final class ChildProcess {
+public final class ChildProcess {
   private static final Path SETPRIV = Path.of("/usr/bin/setpriv");
   private static final HttpClient HTTP =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
@@ -44,15 +44,15 @@ final class ChildProcess {
   }
 
   /**
-   * Starts {@code java [jvmOptions] -jar jar}, with the same java as this JVM.
+   * Starts {@code java javaArguments...} (say {@code [options] -jar x.jar}), with the same java as
+   * this JVM.
    *
    * @param writesArchive whether these options make the JVM write a class-data archive at exit
    * @param env the child's whole environment
    */
-  static ChildProcess start(
+  public static ChildProcess start(
       String name,
-      Path jar,
-      List<String> jvmOptions,
+      List<String> javaArguments,
       boolean writesArchive,
       Map<String, String> env,
       int httpPort,
@@ -64,8 +64,7 @@ final class ChildProcess {
       command.addAll(List.of(SETPRIV.toString(), "--pdeathsig", "TERM", "--"));
     }
     command.add(java());
-    command.addAll(jvmOptions);
-    command.addAll(List.of("-jar", jar.toString()));
+    command.addAll(javaArguments);
     ProcessBuilder builder = new ProcessBuilder(command);
     builder.environment().clear();
     builder.environment().putAll(env);
@@ -82,15 +81,15 @@ final class ChildProcess {
         .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
   }
 
-  String name() {
+  public String name() {
     return name;
   }
 
-  Path log() {
+  public Path log() {
     return log;
   }
 
-  int httpPort() {
+  public int httpPort() {
     return httpPort;
   }
 
@@ -99,16 +98,16 @@ final class ChildProcess {
     return writesArchive;
   }
 
-  long pid() {
+  public long pid() {
     return process.pid();
   }
 
-  boolean isAlive() {
+  public boolean isAlive() {
     return process.isAlive();
   }
 
   /** How the process ended, for an error message; null while it runs. */
-  String exitDescription() {
+  public String exitDescription() {
     if (process.isAlive()) {
       return null;
     }
@@ -124,7 +123,7 @@ final class ChildProcess {
    * @return true when ready, false when {@code unneeded} turned true first
    * @throws SandboxException when the process ends or the time is up, with the tail of its log
    */
-  boolean awaitReady(Duration timeout, String limit, BooleanSupplier unneeded)
+  public boolean awaitReady(Duration timeout, String limit, BooleanSupplier unneeded)
       throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
@@ -165,12 +164,12 @@ final class ChildProcess {
     }
   }
 
-  Duration sinceStart() {
+  public Duration sinceStart() {
     return Duration.ofNanos(System.nanoTime() - startNanos);
   }
 
   /** The last lines of the log, ready to append to an error message. */
-  String logTail() {
+  public String logTail() {
     List<String> lines = tail(log, 25);
     if (lines.isEmpty()) {
       return "; its log " + log + " is empty";
@@ -197,8 +196,17 @@ final class ChildProcess {
     }
   }
 
+  /**
+   * Kills the process at once (SIGKILL), as a node that loses a pod does: no shutdown hook runs.
+   * Returns once it is gone.
+   */
+  public void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor();
+  }
+
   /** Asks the process to stop (SIGTERM); {@link #awaitStopped} finishes the job. */
-  List<ProcessHandle> terminate() {
+  public List<ProcessHandle> terminate() {
     // Taken before the signal: once the child is gone, what it started is no longer its.
     List<ProcessHandle> descendants = process.descendants().toList();
     process.destroy();
@@ -210,7 +218,7 @@ final class ChildProcess {
    *
    * @return true when the process had to be killed
    */
-  boolean awaitStopped(List<ProcessHandle> descendants, long deadlineNanos) {
+  public boolean awaitStopped(List<ProcessHandle> descendants, long deadlineNanos) {
     boolean killed = false;
     try {
       long left = deadlineNanos - System.nanoTime();

@@ -1,6 +1,9 @@
 package dev.fanout.sandbox;
 
+import java.io.File;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -10,6 +13,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.jar.Attributes;
+import java.util.jar.JarFile;
 import java.util.stream.Collectors;
 
 /**
@@ -17,7 +22,7 @@ import java.util.stream.Collectors;
  * variables of the API contract (plus {@code KUBECONFIG}), with nothing of the sandbox's own
  * Fanout, AWS or Kubernetes settings leaking in; and stopping them all.
  */
-final class FanoutProcesses {
+public final class FanoutProcesses {
   private final RepoLayout layout;
   private final Path runDir;
   private final Map<String, String> inheritedEnv;
@@ -26,7 +31,7 @@ final class FanoutProcesses {
   private final List<ChildProcess> all = new CopyOnWriteArrayList<>();
   private boolean workerArchiveWriter = true;
 
-  static final int RECEIVE_WAIT_SECONDS = 3;
+  public static final int RECEIVE_WAIT_SECONDS = 3;
   private static final String OPERATOR = "operator";
 
   /**
@@ -34,7 +39,7 @@ final class FanoutProcesses {
    *     would configure Fanout, AWS or Kubernetes
    * @param jvm how to start the JVMs
    */
-  FanoutProcesses(
+  public FanoutProcesses(
       RepoLayout layout,
       Path runDir,
       Map<String, String> inheritedEnv,
@@ -51,33 +56,80 @@ final class FanoutProcesses {
   ChildProcess startOperator(
       String dbUrl, String dbUser, String dbPassword, int queuePort, int httpPort)
       throws IOException {
-    Map<String, String> env = baseEnv(httpPort);
-    env.put("FANOUT_DB_URL", dbUrl);
+    Map<String, String> settings = new HashMap<>();
+    settings.put("FANOUT_DB_URL", dbUrl);
     if (dbUser != null) {
-      env.put("FANOUT_DB_USER", dbUser);
+      settings.put("FANOUT_DB_USER", dbUser);
     }
     if (dbPassword != null) {
-      env.put("FANOUT_DB_PASSWORD", dbPassword);
+      settings.put("FANOUT_DB_PASSWORD", dbPassword);
     }
-    env.put("FANOUT_SQS_EMBEDDED", "true");
-    env.put("FANOUT_SQS_EMBEDDED_PORT", String.valueOf(queuePort));
-    return start(OPERATOR, layout.operatorJar(), OPERATOR, true, env, httpPort);
+    settings.put("FANOUT_SQS_EMBEDDED", "true");
+    settings.put("FANOUT_SQS_EMBEDDED_PORT", String.valueOf(queuePort));
+    return startOperator(settings, httpPort);
+  }
+
+  /**
+   * The operator, configured by {@code settings} (the variables of docs/configuration.md) on top of
+   * the clean environment every child gets.
+   */
+  public ChildProcess startOperator(Map<String, String> settings, int httpPort) throws IOException {
+    Map<String, String> env = baseEnv(httpPort);
+    env.putAll(settings);
+    return start(OPERATOR, layout.operatorJar(), List.of(), OPERATOR, true, env, httpPort);
   }
 
   /** A worker of {@code pool}, using the operator's queue on {@code queuePort}. */
   ChildProcess startWorker(String name, String pool, int concurrency, int queuePort, int httpPort)
       throws IOException {
+    Map<String, String> settings = new HashMap<>();
+    settings.put("AWS_ENDPOINT_URL_SQS", "http://localhost:" + queuePort);
+    settings.put("FANOUT_POOL", pool);
+    settings.put("FANOUT_WORKER_CONCURRENCY", String.valueOf(concurrency));
+    return startWorker(name, settings, List.of(), httpPort);
+  }
+
+  /**
+   * A worker configured by {@code settings} (the variables of docs/configuration.md), with the
+   * {@code plugins}' jars (task handlers found through the worker's SPI) on its classpath.
+   */
+  public ChildProcess startWorker(
+      String name, Map<String, String> settings, List<Path> plugins, int httpPort)
+      throws IOException {
     Map<String, String> env = baseEnv(httpPort);
-    env.put("AWS_ENDPOINT_URL_SQS", "http://localhost:" + queuePort);
-    env.put("FANOUT_POOL", pool);
-    env.put("FANOUT_WORKER_CONCURRENCY", String.valueOf(concurrency));
     // A worker stops only after its long poll ends (one cut short would go on taking messages in
     // the server for nobody): a short wait keeps the end of a run short. Delivery is as fast.
     env.put("FANOUT_RECEIVE_WAIT_SECONDS", String.valueOf(RECEIVE_WAIT_SECONDS));
+    env.putAll(settings);
     // One worker writes the workers' archive; the others only read it, never two writers at once.
-    boolean writer = workerArchiveWriter;
-    workerArchiveWriter = false;
-    return start(name, layout.workerJar(), "worker", writer, env, httpPort);
+    // A worker with plugins has another classpath, which the archive would not match.
+    boolean writer = workerArchiveWriter && plugins.isEmpty();
+    workerArchiveWriter &= !writer;
+    return start(name, layout.workerJar(), plugins, "worker", writer, env, httpPort);
+  }
+
+  /** Distinct free ports, each found by binding port 0; held until all are found. */
+  public static int[] freePorts(int count) {
+    List<ServerSocket> sockets = new ArrayList<>();
+    try {
+      int[] ports = new int[count];
+      for (int i = 0; i < count; i++) {
+        ServerSocket socket = new ServerSocket(0);
+        sockets.add(socket);
+        ports[i] = socket.getLocalPort();
+      }
+      return ports;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } finally {
+      for (ServerSocket s : sockets) {
+        try {
+          s.close();
+        } catch (IOException e) {
+          // a port only looked at
+        }
+      }
+    }
   }
 
   private Map<String, String> baseEnv(int httpPort) {
@@ -95,16 +147,22 @@ final class FanoutProcesses {
   }
 
   /**
-   * Starts the jar in the {@link JvmMode}; with CDS, {@code archive} names the class-data sharing
-   * archive, which only a {@code writer} may create or renew.
+   * Starts the jar in the {@link JvmMode}, with the plugins on its classpath; with CDS, {@code
+   * archive} names the class-data sharing archive, which only a {@code writer} may create or renew.
    */
   private ChildProcess start(
-      String name, Path jar, String archive, boolean writer, Map<String, String> env, int httpPort)
+      String name,
+      Path jar,
+      List<Path> plugins,
+      String archive,
+      boolean writer,
+      Map<String, String> env,
+      int httpPort)
       throws IOException {
-    List<String> options = new ArrayList<>();
+    List<String> arguments = new ArrayList<>();
     boolean writesArchive = false;
     if (jvm != JvmMode.DEFAULT) {
-      options.add("-XX:TieredStopAtLevel=1");
+      arguments.add("-XX:TieredStopAtLevel=1");
     }
     if (jvm == JvmMode.CDS) {
       Path file = Files.createDirectories(layout.root().resolve("sandbox/target/cds"));
@@ -113,23 +171,43 @@ final class FanoutProcesses {
           Files.isRegularFile(file)
               && Files.getLastModifiedTime(file).compareTo(Files.getLastModifiedTime(jar)) > 0;
       if (writer) {
-        options.add("-XX:+AutoCreateSharedArchive");
+        arguments.add("-XX:+AutoCreateSharedArchive");
         writesArchive = !current;
       }
       if (writer || current) {
-        options.add("-XX:SharedArchiveFile=" + file);
+        arguments.add("-XX:SharedArchiveFile=" + file);
         // A missing or outdated archive is expected now and then: no warning in the log.
-        options.add("-Xlog:cds=off,cds+dynamic=off");
+        arguments.add("-Xlog:cds=off,cds+dynamic=off");
       }
     }
+    arguments.addAll(launch(jar, plugins));
     ChildProcess child =
-        ChildProcess.start(
-            name, jar, options, writesArchive, env, httpPort, runDir.resolve(name + ".log"));
+        ChildProcess.start(name, arguments, writesArchive, env, httpPort, logFile(name));
     all.add(child);
     return child;
   }
 
-  List<ChildProcess> all() {
+  /** {@code -jar jar}; with plugins, the jar's main class with them on the classpath. */
+  private static List<String> launch(Path jar, List<Path> plugins) throws IOException {
+    if (plugins.isEmpty()) {
+      return List.of("-jar", jar.toString());
+    }
+    String main;
+    try (JarFile file = new JarFile(jar.toFile())) {
+      main = file.getManifest().getMainAttributes().getValue(Attributes.Name.MAIN_CLASS);
+    }
+    List<String> classpath = new ArrayList<>(List.of(jar.toString()));
+    plugins.forEach(p -> classpath.add(p.toString()));
+    return List.of("-cp", String.join(File.pathSeparator, classpath), main);
+  }
+
+  /** {@code <name>.log}; a program started again under the same name gets a log of its own. */
+  private Path logFile(String name) {
+    long earlier = all.stream().filter(c -> c.name().equals(name)).count();
+    return runDir.resolve(earlier == 0 ? name + ".log" : name + "." + (earlier + 1) + ".log");
+  }
+
+  public List<ChildProcess> all() {
     return List.copyOf(all);
   }
 
@@ -150,7 +228,7 @@ final class FanoutProcesses {
    *
    * @return the names of the processes that had to be killed
    */
-  List<String> stopAll(Duration grace, Duration archiveGrace) {
+  public List<String> stopAll(Duration grace, Duration archiveGrace) {
     Map<Boolean, List<ChildProcess>> operator =
         all.stream().collect(Collectors.partitioningBy(c -> c.name().equals(OPERATOR)));
     List<String> killed = new ArrayList<>(stop(operator.get(false), grace, archiveGrace));

@@ -7,7 +7,7 @@ import java.util.Locale;
  * machine spend most of a short run loading and compiling classes, so the sandbox trims that by
  * default.
  */
-enum JvmMode {
+public enum JvmMode {
   /** Java's defaults. */
   DEFAULT,
   /** C1 only ({@code -XX:TieredStopAtLevel=1}): less JIT work; sandbox Jobs are not CPU-bound. */

@@ -9,7 +9,7 @@ import java.nio.file.Path;
  * sandbox/target/}, else the current directory or a parent of it), the operator and worker jars,
  * and the default example.
  */
-record RepoLayout(Path root) {
+public record RepoLayout(Path root) {
   static final String BUILD_HINT = "build first: ./mvnw -q package -DskipTests";
   static final String DEFAULT_MANIFEST = "examples/hello.yaml";
 
@@ -47,11 +47,11 @@ record RepoLayout(Path root) {
     return Files.isDirectory(p.resolve("operator")) && Files.isDirectory(p.resolve("worker"));
   }
 
-  Path operatorJar() {
+  public Path operatorJar() {
     return root.resolve("operator/target/fanout-operator.jar");
   }
 
-  Path workerJar() {
+  public Path workerJar() {
     return root.resolve("worker/target/fanout-worker.jar");
   }
 

@@ -4,8 +4,6 @@ import dev.fanout.api.Job;
 import dev.fanout.api.JobSpec;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
@@ -98,7 +96,7 @@ final class Sandbox implements AutoCloseable {
     processes = new FanoutProcesses(layout, runDir, inheritedEnv, kubeconfig, options.jvm());
 
     List<String> pools = workerPools(manifests);
-    int[] ports = freePorts(2 + pools.size() * options.workers());
+    int[] ports = FanoutProcesses.freePorts(2 + pools.size() * options.workers());
     String dbUrl = dbUrl();
     line("database", SandboxOptions.hidePassword(dbUrl));
     line("queue", "http://localhost:" + ports[0] + " (ElasticMQ, served by the operator)");
@@ -317,30 +315,6 @@ final class Sandbox implements AutoCloseable {
   private static String format(Duration d) {
     long s = d.toSeconds();
     return s % 3600 == 0 ? s / 3600 + "h" : s % 60 == 0 ? s / 60 + "m" : s + "s";
-  }
-
-  /** Distinct free ports, each found by binding port 0; held until all are found. */
-  static int[] freePorts(int count) {
-    List<ServerSocket> sockets = new ArrayList<>();
-    try {
-      int[] ports = new int[count];
-      for (int i = 0; i < count; i++) {
-        ServerSocket socket = new ServerSocket(0);
-        sockets.add(socket);
-        ports[i] = socket.getLocalPort();
-      }
-      return ports;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } finally {
-      for (ServerSocket s : sockets) {
-        try {
-          s.close();
-        } catch (IOException e) {
-          // a port only looked at
-        }
-      }
-    }
   }
 
   private static String notExited(List<String> killed) {

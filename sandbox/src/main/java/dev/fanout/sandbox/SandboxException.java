@@ -1,7 +1,7 @@
 package dev.fanout.sandbox;
 
 /** Something the sandbox cannot go on with; the message is complete and meant for the user. */
-final class SandboxException extends RuntimeException {
+public final class SandboxException extends RuntimeException {
   SandboxException(String message) {
     super(message);
   }

@@ -14,14 +14,15 @@ import java.util.Map;
 /**
  * Reads, over plain JDBC, what the operator wrote to its database about a Job: the {@code
  * fanout_job} record and a summary of its {@code fanout_task} rows. For H2 the sandbox gives the
- * operator a URL with {@code AUTO_SERVER=TRUE}, so this second process can open the same file.
+ * operator a URL with {@code AUTO_SERVER=TRUE}, so this second process can open the same file. The
+ * fault tests read their rows through it too.
  */
-final class TaskRowReader implements AutoCloseable {
+public final class TaskRowReader implements AutoCloseable {
   /** One task row as the summary shows it. */
-  record Row(int index, String state, int attempts, Long durationMs, String lastError) {}
+  public record Row(int index, String state, int attempts, Long durationMs, String lastError) {}
 
   /** A Job's rows: counts by state and by attempts, the slowest, and the failed ones. */
-  record Summary(
+  public record Summary(
       boolean recorded,
       int total,
       String phase,
@@ -35,7 +36,7 @@ final class TaskRowReader implements AutoCloseable {
 
   private final Connection connection;
 
-  TaskRowReader(String url, String user, String password) throws SQLException {
+  public TaskRowReader(String url, String user, String password) throws SQLException {
     connection = DriverManager.getConnection(url, user == null ? "" : user, password);
   }
 
@@ -43,7 +44,8 @@ final class TaskRowReader implements AutoCloseable {
    * Waits until the operator has closed the Job's record and the workers' outcomes for its finished
    * tasks have reached the rows, at most {@code patience}; then reads them.
    */
-  Summary awaitSettled(String uid, Duration patience) throws SQLException, InterruptedException {
+  public Summary awaitSettled(String uid, Duration patience)
+      throws SQLException, InterruptedException {
     long deadline = System.nanoTime() + patience.toNanos();
     Summary summary = read(uid);
     while ((!summary.finished() || summary.withoutDetails() > 0) && System.nanoTime() < deadline) {
@@ -53,7 +55,7 @@ final class TaskRowReader implements AutoCloseable {
     return summary;
   }
 
-  Summary read(String uid) throws SQLException {
+  public Summary read(String uid) throws SQLException {
     boolean recorded = false;
     int total = 0;
     String phase = null;

@@ -102,6 +102,18 @@ final class QueueConnector {
     problem = why;
   }
 
+  /** A call on the queue failed: not ready until one succeeds ({@link #answered()}). */
+  void unreachable(Exception e) {
+    problem = "cannot reach SQS: " + e.getMessage();
+  }
+
+  /** A call on the queue succeeded. */
+  void answered() {
+    if (problem != null) {
+      problem = null;
+    }
+  }
+
   /** The last endpoints found, or null before the first. */
   Endpoints endpoints() {
     return endpoints;

@@ -40,6 +40,7 @@ final class StatusWriter implements AutoCloseable {
   private final OutcomeBuffer buffer;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition wake = lock.newCondition();
+  private final ReentrantLock writing = new ReentrantLock();
   private volatile boolean running = true;
   private Thread thread;
 
@@ -110,15 +111,29 @@ final class StatusWriter implements AutoCloseable {
     }
   }
 
+  /**
+   * Writes what waits now, on the caller's thread, after any write under way. Before running a task
+   * that may have killed a worker already, so that if it kills this one too, no outcome of a task
+   * that finished here dies with it.
+   */
+  void flushNow() {
+    flush(buffer.drainDue(clock.millis()));
+  }
+
   /** Writes each batch; returns how many outcomes were settled. */
   private int flush(List<OutcomeBuffer.Batch> batches) {
-    int settled = 0;
-    for (OutcomeBuffer.Batch batch : batches) {
-      if (write(batch)) {
-        settled += batch.outcomes().size();
+    writing.lock();
+    try {
+      int settled = 0;
+      for (OutcomeBuffer.Batch batch : batches) {
+        if (write(batch)) {
+          settled += batch.outcomes().size();
+        }
       }
+      return settled;
+    } finally {
+      writing.unlock();
     }
-    return settled;
   }
 
   private boolean write(OutcomeBuffer.Batch batch) {

@@ -86,6 +86,7 @@ final class TaskPoller {
       long start = System.nanoTime();
       try {
         messages = queue.receive(wanted, waitSeconds);
+        connector.answered();
         pause = FIRST_PAUSE;
       } catch (QueueDoesNotExistException e) {
         slots.release(wanted);
@@ -97,6 +98,7 @@ final class TaskPoller {
         if (stopping) {
           return;
         }
+        connector.unreachable(e);
         log.warn("Cannot receive from {} ({}); again in {} s", connector.tasksName(), e, pause);
         QueueConnector.pause(pause, () -> stopping);
         pause =

@@ -179,6 +179,10 @@ final class TaskRunner {
       p.queue().changeVisibility(d, 0);
       return;
     }
+    if (d.attempt() > 1) {
+      // An earlier delivery may have died with its worker, killed by this very task.
+      p.writer().flushNow();
+    }
     TaskHandler handler = p.handlers().find(task.handler());
     Invocation invocation;
     if (handler == null) {
