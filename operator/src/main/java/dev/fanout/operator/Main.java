@@ -35,7 +35,13 @@ public final class Main {
                   stopped.countDown();
                 },
                 "shutdown"));
-    operator.start();
+    try {
+      operator.start();
+    } catch (RuntimeException e) {
+      // Else the process lives on, alive to /healthz and never ready: exit so it is restarted.
+      System.err.println("fanout-operator: cannot start: " + e.getMessage());
+      System.exit(1);
+    }
     stopped.await();
   }
 }

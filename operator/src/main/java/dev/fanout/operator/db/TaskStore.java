@@ -1,7 +1,13 @@
 package dev.fanout.operator.db;
 
 import dev.fanout.api.IndexSet;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Types;
 import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.function.IntFunction;
@@ -126,47 +132,50 @@ public final class TaskStore {
                 .getResultList());
   }
 
-  /** Applies attempts' details; a row already final keeps its verdict but gains details. */
+  /**
+   * Applies attempts' details, in one JDBC batch: a final attempt's state wins over SENT, PENDING
+   * and NOT_RUN (the task did run), never over an earlier verdict; a retried attempt changes no
+   * state. Plain SQL rather than HQL: Hibernate translates an HQL update again on each execution,
+   * which made this, at one statement per outcome, the operator's busiest code under load.
+   */
   public void recordOutcomes(List<OutcomeUpdate> updates) {
     if (updates.isEmpty()) {
       return;
     }
-    sessions.inStatelessTransaction(
-        s -> {
-          for (OutcomeUpdate u : updates) {
-            apply(s, u);
-          }
-        });
+    sessions.inStatelessTransaction(s -> s.doWork(c -> applyAll(c, updates)));
   }
 
-  private static void apply(StatelessSession s, OutcomeUpdate u) {
-    // A retried attempt changes no state; a final one wins over SENT, PENDING and NOT_RUN (the
-    // task did run), never over an earlier verdict.
-    String state =
-        u.state().isFinal()
-            ? "state = case when state in (:finals) then state else :state end,"
-            : "state = case when state in (:finals) then state else state end,";
-    var query =
-        s.createMutationQuery(
-                "update TaskRow set "
-                    + state
-                    + " attempts = case when attempts > :attempts then attempts else :attempts end,"
-                    + " startedAt = :started, finishedAt = :finished, durationMs = :duration,"
-                    + " lastError = :error, result = :result"
-                    + " where jobUid = :uid and taskIndex = :index")
-            .setParameter("finals", List.of(TaskState.SUCCEEDED, TaskState.FAILED))
-            .setParameter("attempts", u.attempts())
-            .setParameter("started", u.startedAt())
-            .setParameter("finished", u.finishedAt())
-            .setParameter("duration", u.durationMs())
-            .setParameter("error", u.error())
-            .setParameter("result", u.result())
-            .setParameter("uid", u.jobUid())
-            .setParameter("index", u.index());
-    if (u.state().isFinal()) {
-      query.setParameter("state", u.state());
+  private static final String RECORD_OUTCOME =
+      "update fanout_task set"
+          + " state = case when state in ('SUCCEEDED', 'FAILED') then state"
+          + " else coalesce(?, state) end,"
+          + " attempts = case when attempts > ? then attempts else ? end,"
+          + " started_at = ?, finished_at = ?, duration_ms = ?, last_error = ?, result = ?"
+          + " where job_uid = ? and task_index = ?";
+
+  private static void applyAll(Connection c, List<OutcomeUpdate> updates) throws SQLException {
+    try (PreparedStatement update = c.prepareStatement(RECORD_OUTCOME)) {
+      for (OutcomeUpdate u : updates) {
+        int i = 1;
+        update.setString(i++, u.state().isFinal() ? u.state().name() : null);
+        update.setInt(i++, u.attempts());
+        update.setInt(i++, u.attempts());
+        update.setObject(i++, utc(u.startedAt()), Types.TIMESTAMP);
+        update.setObject(i++, utc(u.finishedAt()), Types.TIMESTAMP);
+        update.setObject(i++, u.durationMs(), Types.BIGINT);
+        update.setString(i++, u.error());
+        update.setString(i++, u.result());
+        update.setString(i++, u.jobUid());
+        update.setInt(i, u.index());
+        update.addBatch();
+      }
+      update.executeBatch();
     }
-    query.executeUpdate();
+  }
+
+  /** As Hibernate stores instants here: the UTC wall-clock time (hibernate.jdbc.time_zone=UTC). */
+  private static LocalDateTime utc(Instant at) {
+    return at == null ? null : LocalDateTime.ofInstant(at, ZoneOffset.UTC);
   }
 
   /**

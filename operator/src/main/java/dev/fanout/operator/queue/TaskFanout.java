@@ -134,7 +134,7 @@ public final class TaskFanout implements AutoCloseable {
     Job job = slot.job;
     JobSpec spec = job.getSpec();
     String queueUrl = queues.taskQueue(spec.effectivePool());
-    long inQueue = store.countSent(uid) - finished(job);
+    long inQueue = inQueue(uid, job);
     while (slots.get(uid) == slot) {
       job = slot.job;
       Integer parallelism = job.getSpec().getParallelism();
@@ -154,9 +154,17 @@ public final class TaskFanout implements AutoCloseable {
             (pending.size() - done.size()) + " of " + pending.size() + " sends failed");
       }
       slot.failures = 0;
-      inQueue = store.countSent(uid) - finished(slot.job);
+      inQueue = inQueue(uid, slot.job);
       log.debug("Job {}: sent {} tasks", job.ref(), done.size());
     }
+  }
+
+  /**
+   * Tasks sent and not yet finished; only a Job with a parallelism needs it. Counting the rows each
+   * round costs more the larger the Job: about half the pass's time in a profile of the fan-out.
+   */
+  private long inQueue(String uid, Job job) {
+    return job.getSpec().getParallelism() == null ? 0 : store.countSent(uid) - finished(job);
   }
 
   private static long finished(Job job) {

@@ -1,0 +1,115 @@
+package dev.fanout.bench;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * (2) End to end: a {@code noop} Job through the operator and W workers, from {@code create} to
+ * {@code Succeeded}, after a warm-up Job; with what it cost in status writes (4) and the workers'
+ * memory (6).
+ */
+final class EndToEnd {
+  static final String POOL = "default";
+  private static final Duration LIMIT = Duration.ofMinutes(10);
+
+  record Run(
+      int workers,
+      int tasks,
+      double seconds,
+      double tasksPerSecond,
+      double ofQueueLimit,
+      double statusWrites,
+      double statusConflicts,
+      double writesPer1000Tasks,
+      double conflictsPer1000Writes,
+      int peakStatusBytes,
+      CpuTime.PerTask cpuMsPerTask) {}
+
+  record Result(int warmupTasks, List<Run> runs, MemoryWatch.Figures workerMemory) {
+    /** The run with the most workers. */
+    Run widest() {
+      return runs.get(runs.size() - 1);
+    }
+  }
+
+  private final Rig rig;
+  private final JobWatch watch;
+  private final Progress progress;
+
+  EndToEnd(Rig rig, JobWatch watch, Progress progress) {
+    this.rig = rig;
+    this.watch = watch;
+    this.progress = progress;
+  }
+
+  Result run(int tasks, int[] workerCounts, double queueLimit) throws Exception {
+    rig.scaleWorkers(POOL, workerCounts[0]);
+    int warmup = Math.max(1, tasks / 4);
+    rig.create("warmup", "noop", warmup, POOL);
+    watch.awaitSucceeded("warmup", LIMIT);
+    progress.say("(2) warm-up Job of %,d tasks done", warmup);
+    Map<String, MemoryWatch.Figures> memory = new HashMap<>();
+    List<Run> runs = new ArrayList<>();
+    for (int workers : workerCounts) {
+      List<Rig.Node> nodes = rig.scaleWorkers(POOL, workers);
+      double writes0 = sum(nodes, "fanout_status_writes_total");
+      double conflicts0 = sum(nodes, "fanout_status_conflicts_total");
+      MemoryWatch memoryWatch = new MemoryWatch(nodes, false);
+      String name = "e2e-" + workers;
+      CpuTime.Snapshot cpu = CpuTime.Snapshot.take(rig.operator(), nodes);
+      long start = rig.create(name, "noop", tasks, POOL);
+      long end = watch.awaitSucceeded(name, LIMIT);
+      CpuTime.PerTask cpuPerTask =
+          CpuTime.Snapshot.take(rig.operator(), nodes).perTaskSince(cpu, tasks);
+      memoryWatch.stop().forEach((n, f) -> memory.merge(n, f, (a, b) -> max(List.of(a, b))));
+      double seconds = (end - start) / 1e9;
+      double writes = sum(nodes, "fanout_status_writes_total") - writes0;
+      double conflicts = sum(nodes, "fanout_status_conflicts_total") - conflicts0;
+      Run run =
+          new Run(
+              workers,
+              tasks,
+              seconds,
+              tasks / seconds,
+              tasks / seconds / queueLimit,
+              writes,
+              conflicts,
+              1000 * writes / tasks,
+              writes == 0 ? 0 : 1000 * conflicts / writes,
+              watch.track(name).maxStatusBytes,
+              cpuPerTask);
+      runs.add(run);
+      progress.say(
+          "(2) %d worker%s: %,d tasks in %.1f s, %,.0f tasks/s (%.0f%% of the queue limit);"
+              + " %.1f status writes per 1,000 tasks, %.0f 409s per 1,000 writes; CPU per task:"
+              + " operator %.2f ms, workers %.2f ms, queue and API %.2f ms",
+          workers,
+          workers == 1 ? "" : "s",
+          tasks,
+          seconds,
+          run.tasksPerSecond(),
+          100 * run.ofQueueLimit(),
+          run.writesPer1000Tasks(),
+          run.conflictsPer1000Writes(),
+          cpuPerTask.operator(),
+          cpuPerTask.workers(),
+          cpuPerTask.queueAndApi());
+    }
+    return new Result(warmup, runs, max(memory.values()));
+  }
+
+  private static MemoryWatch.Figures max(java.util.Collection<MemoryWatch.Figures> all) {
+    return MemoryWatch.Figures.max(all);
+  }
+
+  static double sum(List<Rig.Node> nodes, String metric) {
+    double sum = 0;
+    for (Rig.Node node : nodes) {
+      sum += node.process().metrics().sum(metric);
+    }
+    return sum;
+  }
+}

@@ -1,0 +1,91 @@
+package dev.fanout.bench;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+
+/**
+ * (3) Fan-out: a large Job from {@code create} until the operator has sent every task (its {@code
+ * fanout_tasks_sent_total}), with no worker on that pool, so nothing competes; next to the raw
+ * send-batch rate (1) and the raw JDBC insert rate measured in this run; and the operator's memory
+ * meanwhile (6).
+ */
+final class FanOut {
+  static final String POOL = "bulk";
+  static final String JOB = "fanout";
+  private static final Duration LIMIT = Duration.ofMinutes(10);
+
+  record Result(
+      int tasks,
+      double seconds,
+      double tasksPerSecond,
+      double rawSendBatch,
+      double rawInsert,
+      double ofRawSend,
+      double ofRawInsert,
+      long messagesInQueue,
+      MemoryWatch.Figures operatorMemory,
+      CpuTime.PerTask cpuMsPerTask) {}
+
+  private final Rig rig;
+  private final Progress progress;
+
+  FanOut(Rig rig, Progress progress) {
+    this.rig = rig;
+    this.progress = progress;
+  }
+
+  Result run(int tasks, double rawSendBatch) throws Exception {
+    double rawInsert = JdbcInsertRate.measure(rig.operatorJar(), rig.runDir(), tasks);
+    progress.say("(3) raw JDBC batch insert (H2 file, operator's schema): %,.0f rows/s", rawInsert);
+    JavaProcess operator = rig.operator().process();
+    double sent0 = operator.metrics().sum("fanout_tasks_sent_total");
+    MemoryWatch memory = new MemoryWatch(List.of(rig.operator()), true);
+    CpuTime.Snapshot cpu = CpuTime.Snapshot.take(rig.operator(), List.of());
+    long start = rig.create(JOB, "noop", tasks, POOL);
+    long deadline = start + LIMIT.toNanos();
+    double sent = 0;
+    while (sent < tasks) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(
+            "the operator sent " + (long) sent + " of " + tasks + " tasks in " + LIMIT);
+      }
+      Thread.sleep(100);
+      sent = operator.metrics().sum("fanout_tasks_sent_total") - sent0;
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    CpuTime.PerTask cpuPerTask =
+        CpuTime.Snapshot.take(rig.operator(), List.of()).perTaskSince(cpu, tasks);
+    Map<String, MemoryWatch.Figures> figures = memory.stop();
+    String url = rig.sqs().getQueueUrl(b -> b.queueName(rig.queueName(POOL))).queueUrl();
+    long inQueue =
+        Long.parseLong(
+            rig.sqs()
+                .getQueueAttributes(
+                    b ->
+                        b.queueUrl(url)
+                            .attributeNames(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES))
+                .attributes()
+                .get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES));
+    double rate = tasks / seconds;
+    Result result =
+        new Result(
+            tasks,
+            seconds,
+            rate,
+            rawSendBatch,
+            rawInsert,
+            rate / rawSendBatch,
+            rate / rawInsert,
+            inQueue,
+            figures.get(operator.name()),
+            cpuPerTask);
+    progress.say(
+        "(3) fan-out of %,d tasks: %.1f s, %,.0f tasks/s (%.0f%% of raw send-batch, %.0f%% of raw"
+            + " insert); %,d messages in the queue; CPU per task: operator %.2f ms, queue and API"
+            + " %.2f ms",
+        tasks, seconds, rate, 100 * result.ofRawSend(), 100 * result.ofRawInsert(), inQueue);
+    return result;
+  }
+}

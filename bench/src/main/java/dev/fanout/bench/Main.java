@@ -1,0 +1,140 @@
+package dev.fanout.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Level;
+import java.util.logging.LogManager;
+import jdk.jfr.Configuration;
+import jdk.jfr.Recording;
+
+/**
+ * Runs every benchmark of docs/benchmarks.md in one go against the built jars, prints the table and
+ * writes it, with the JSON, under bench/target. {@code scripts/bench.sh} builds and starts this.
+ */
+public final class Main {
+  private Main() {}
+
+  public static void main(String[] args) throws Exception {
+    Options options;
+    try {
+      options = Options.parse(args);
+    } catch (Options.UsageException e) {
+      if (!e.getMessage().isEmpty()) {
+        System.err.println("bench: " + e.getMessage());
+      }
+      System.err.print(Options.USAGE);
+      System.exit(e.getMessage().isEmpty() ? 0 : 2);
+      return;
+    }
+    Path runDir =
+        Files.createDirectories(
+            options
+                .out()
+                .resolve(
+                    "run-"
+                        + LocalDateTime.now()
+                            .format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))));
+    quietLibraries(runDir);
+    Results results = run(options, runDir);
+    String table = Report.table(results);
+    Report.write(results, options.out());
+    System.out.println();
+    System.out.print(table);
+    System.out.println();
+    System.out.println(
+        "Written to "
+            + options.out().resolve("benchmarks.md")
+            + " and benchmarks.json; logs in "
+            + runDir);
+  }
+
+  static Results run(Options o, Path runDir) throws Exception {
+    String loadAtStart = Machine.loadAverage();
+    Progress progress = new Progress(System.out);
+    progress.say(
+        "Fanout benchmarks on %d cores, load average %s; run directory %s",
+        Runtime.getRuntime().availableProcessors(), loadAtStart, runDir);
+    List<String> jvmOptions = new ArrayList<>();
+    Recording recording = null;
+    if (o.jfr()) {
+      jvmOptions.add("-XX:StartFlightRecording=filename={name}.jfr,settings=profile");
+      // This JVM too: it serves the queue and the Kubernetes API.
+      recording = new Recording(Configuration.getConfiguration("profile"));
+      recording.setDestination(runDir.resolve("bench.jfr"));
+      recording.start();
+    }
+    try (Rig rig = new Rig(o.root(), runDir, jvmOptions)) {
+      rig.startWorker(EndToEnd.POOL);
+      Rig.Node operator = startOperator(rig, progress);
+      try (JobWatch watch = new JobWatch(rig.api().client())) {
+        // The operator creates a pool's queue for its first Job; the worker waits for it.
+        rig.create("first", "noop", 1, EndToEnd.POOL);
+        rig.scaleWorkers(EndToEnd.POOL, 1);
+        watch.awaitSucceeded("first", Rig.READY);
+      }
+      progress.say(
+          "operator (pid %d) and a worker ready, a first Job done", operator.process().pid());
+
+      QueueLimit.Result queue =
+          new QueueLimit(rig.sqs(), "raw-queue-limit")
+              .measure(o.queueMessages(), Math.max(1000, o.queueMessages() / 2), new int[] {4, 8});
+      progress.say(
+          "(1) send-batch %,.0f msg/s; receive + delete-batch %s msg/s; queue limit %,.0f msg/s",
+          queue.sendBatch(), queue.drainByConsumers(), queue.limit());
+
+      try (JobWatch watch = new JobWatch(rig.api().client())) {
+        EndToEnd.Result e2e =
+            new EndToEnd(rig, watch, progress).run(o.e2eTasks(), o.workerCounts(), queue.limit());
+        Latency.Result latency = new Latency(rig, watch, progress).run(o.latencyRuns());
+        rig.stopWorkers(EndToEnd.POOL);
+        FanOut.Result fanOut = new FanOut(rig, progress).run(o.fanoutTasks(), queue.sendBatch());
+        StatusCost.Result status =
+            new StatusCost(rig, watch, progress).run(o.fanoutTasks(), o.bulkWorkers());
+        return new Results(
+            Machine.now(loadAtStart),
+            progress.elapsedSeconds(),
+            queue,
+            e2e,
+            fanOut,
+            status,
+            latency,
+            Results.targets(e2e, fanOut, status, latency));
+      }
+    } finally {
+      if (recording != null) {
+        recording.stop();
+        recording.close();
+      }
+    }
+  }
+
+  /**
+   * The operator, ready. On a machine busy enough that its first database connection takes longer
+   * than its pool allows, it exits at start; it is started again, as Kubernetes would.
+   */
+  private static Rig.Node startOperator(Rig rig, Progress progress) throws Exception {
+    for (int attempt = 1; ; attempt++) {
+      Rig.Node operator = rig.startOperator();
+      try {
+        operator.process().awaitReady(Rig.READY);
+        return operator;
+      } catch (IllegalStateException e) {
+        if (attempt == 3 || operator.process().isAlive()) {
+          throw e;
+        }
+        progress.say("the operator exited at start (see its log); starting it again");
+      }
+    }
+  }
+
+  /** Library logs go to bench.log in the run directory (see logback.xml), not the terminal. */
+  private static void quietLibraries(Path runDir) {
+    System.setProperty("fanout.bench.log", runDir.resolve("bench.log").toString());
+    LogManager.getLogManager().reset();
+    java.util.logging.Logger.getLogger("").setLevel(Level.WARNING);
+  }
+}

@@ -1,0 +1,123 @@
+package dev.fanout.bench;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/** The benchmark's command line: sizes (the issue's by default), where to write, profiling. */
+record Options(
+    Path root,
+    Path out,
+    int queueMessages,
+    int e2eTasks,
+    int[] workerCounts,
+    int fanoutTasks,
+    int bulkWorkers,
+    int latencyRuns,
+    boolean jfr) {
+
+  static final String USAGE =
+      """
+      Usage: scripts/bench.sh [options]
+
+        --quick              small sizes (a smoke run of a minute or two), not for the figures
+        --queue-messages N   messages per queue-limit round (default 50000)
+        --e2e-tasks N        tasks of each end-to-end Job (default 20000)
+        --workers LIST       worker counts of the end-to-end runs (default 1,2,4)
+        --fanout-tasks N     tasks of the fan-out Job (default 100000)
+        --latency-runs N     1-task Jobs for the latency (default 20)
+        --jfr                record a JFR profile of each process into the run directory
+        --root DIR           the repository (default: the current directory)
+        --out DIR            where benchmarks.json and benchmarks.md go (default bench/target)
+      """;
+
+  static Options parse(String[] args) {
+    Path root = Path.of("").toAbsolutePath();
+    Path out = null;
+    int queue = 50_000;
+    int e2e = 20_000;
+    int[] workers = {1, 2, 4};
+    int fanout = 100_000;
+    int latency = 20;
+    boolean jfr = false;
+    List<String> rest = new ArrayList<>(Arrays.asList(args));
+    while (!rest.isEmpty()) {
+      String arg = rest.remove(0);
+      switch (arg) {
+        case "--quick" -> {
+          queue = 10_000;
+          e2e = 2_000;
+          fanout = 10_000;
+          latency = 5;
+        }
+        case "--queue-messages" -> queue = positive(arg, rest);
+        case "--e2e-tasks" -> e2e = positive(arg, rest);
+        case "--workers" -> workers = counts(arg, value(arg, rest));
+        case "--fanout-tasks" -> fanout = positive(arg, rest);
+        case "--latency-runs" -> latency = positive(arg, rest);
+        case "--jfr" -> jfr = true;
+        case "--root" -> root = Path.of(value(arg, rest)).toAbsolutePath();
+        case "--out" -> out = Path.of(value(arg, rest)).toAbsolutePath();
+        case "-h", "--help" -> throw new UsageException("");
+        default -> throw new UsageException("unknown option " + arg);
+      }
+    }
+    if (fanout > 100_000) {
+      throw new UsageException("--fanout-tasks: a Job has at most 100000 tasks");
+    }
+    return new Options(
+        root,
+        out == null ? root.resolve("bench/target") : out,
+        queue,
+        e2e,
+        workers,
+        fanout,
+        workers[workers.length - 1],
+        latency,
+        jfr);
+  }
+
+  private static String value(String option, List<String> rest) {
+    if (rest.isEmpty()) {
+      throw new UsageException(option + " needs a value");
+    }
+    return rest.remove(0);
+  }
+
+  private static int positive(String option, List<String> rest) {
+    String value = value(option, rest);
+    try {
+      int n = Integer.parseInt(value);
+      if (n < 1) {
+        throw new NumberFormatException();
+      }
+      return n;
+    } catch (NumberFormatException e) {
+      throw new UsageException(option + " must be a whole number above 0, was \"" + value + "\"");
+    }
+  }
+
+  private static int[] counts(String option, String value) {
+    try {
+      int[] counts =
+          Arrays.stream(value.split(",")).mapToInt(s -> Integer.parseInt(s.trim())).toArray();
+      for (int i = 0; i < counts.length; i++) {
+        if (counts[i] < 1 || (i > 0 && counts[i] <= counts[i - 1])) {
+          throw new NumberFormatException();
+        }
+      }
+      return counts;
+    } catch (NumberFormatException e) {
+      throw new UsageException(
+          option + " must be rising whole numbers above 0 like 1,2,4, was \"" + value + "\"");
+    }
+  }
+
+  /** A bad command line: the message says what, then the usage is shown. */
+  static final class UsageException extends RuntimeException {
+    UsageException(String message) {
+      super(message);
+    }
+  }
+}

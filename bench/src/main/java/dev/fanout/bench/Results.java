@@ -1,0 +1,60 @@
+package dev.fanout.bench;
+
+import java.util.List;
+
+/** Every figure of one run, with the machine and the issue's targets checked against them. */
+record Results(
+    Machine machine,
+    double seconds,
+    QueueLimit.Result queue,
+    EndToEnd.Result endToEnd,
+    FanOut.Result fanOut,
+    StatusCost.Result status,
+    Latency.Result latency,
+    List<Target> targets) {
+
+  static final long MIB = 1024 * 1024;
+
+  /** One target of the issue, what was measured for it, and whether it was met. */
+  record Target(String target, String goal, String measured, boolean met) {}
+
+  static List<Target> targets(
+      EndToEnd.Result e2e, FanOut.Result fanOut, StatusCost.Result status, Latency.Result latency) {
+    EndToEnd.Run widest = e2e.widest();
+    double writes = Math.max(widest.writesPer1000Tasks(), status.run().writesPer1000Tasks());
+    long heap = fanOut.operatorMemory().peakHeap();
+    return List.of(
+        new Target(
+            "end to end with " + widest.workers() + " workers >= 50% of the queue limit",
+            "≥ 50% of (1)",
+            String.format("%.0f%%", 100 * widest.ofQueueLimit()),
+            widest.ofQueueLimit() >= 0.5),
+        new Target(
+            "fan-out >= 50% of the raw send-batch rate",
+            "≥ 50% of send-batch",
+            String.format("%.0f%%", 100 * fanOut.ofRawSend()),
+            fanOut.ofRawSend() >= 0.5),
+        new Target(
+            "< 20 status writes per 1,000 tasks under load",
+            "< 20",
+            String.format("%.1f", writes),
+            writes < 20),
+        new Target(
+            "status < 64 KiB at " + String.format("%,d", status.run().tasks()) + " tasks",
+            "< 64 KiB",
+            String.format("%,d bytes at most", status.run().peakStatusBytes()),
+            status.run().peakStatusBytes() < 64 * 1024),
+        new Target(
+            "1-task latency < 1 s on an idle system",
+            "p50 < 1 s",
+            String.format("p50 %.0f ms", latency.createToSucceededP50Ms()),
+            latency.createToSucceededP50Ms() < 1000),
+        new Target(
+            "operator heap < 256 MiB during the "
+                + String.format("%,d", fanOut.tasks())
+                + "-task fan-out",
+            "heap < 256 MiB",
+            String.format("%d MiB at most", heap / MIB),
+            heap >= 0 && heap < 256 * MIB));
+  }
+}

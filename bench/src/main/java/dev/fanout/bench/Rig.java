@@ -1,0 +1,206 @@
+package dev.fanout.bench;
+
+import dev.fanout.api.Job;
+import dev.fanout.api.JobSpec;
+import dev.fanout.api.TaskSource;
+import dev.fanout.common.queue.EmbeddedSqsServer;
+import dev.fanout.common.queue.QueueNames;
+import dev.fanout.common.queue.SqsClients;
+import dev.fanout.common.queue.SqsSettings;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import software.amazon.awssdk.services.sqs.SqsClient;
+
+/**
+ * The system under test, on this machine: ElasticMQ and the mock Kubernetes API in this JVM, the
+ * operator and the workers as processes of the built jars, configured only through the environment
+ * variables of the API contract. The queue is not the operator's embedded one, so that the
+ * operator's memory is its own, as with SQS in production.
+ */
+final class Rig implements AutoCloseable {
+  static final String NAMESPACE = "default";
+  static final Duration READY = Duration.ofMinutes(3);
+  private static final QueueNames NAMES = new QueueNames("bench-");
+
+  private final Path root;
+  private final Path runDir;
+  private final List<String> extraJvmOptions;
+  private final EmbeddedSqsServer queueServer;
+  private final SqsClient sqs;
+  private final MockApi api;
+  private final Path kubeconfig;
+  private Node operator;
+  private final List<Node> workers = new ArrayList<>();
+
+  /** A started process with its GC log. */
+  record Node(JavaProcess process, GcLog gc, String pool) {}
+
+  Rig(Path root, Path runDir, List<String> extraJvmOptions) throws IOException {
+    this.root = root;
+    this.runDir = runDir;
+    this.extraJvmOptions = extraJvmOptions;
+    for (Path jar : List.of(operatorJar(), workerJar())) {
+      if (!Files.isRegularFile(jar)) {
+        throw new IllegalStateException(jar + " is missing: build first (scripts/bench.sh does)");
+      }
+    }
+    queueServer = EmbeddedSqsServer.start("127.0.0.1", 0);
+    sqs = SqsClients.create(new SqsSettings(queueServer.endpoint(), null, NAMES), 64);
+    api = new MockApi();
+    kubeconfig = api.writeKubeconfig(runDir.resolve("kubeconfig"));
+  }
+
+  Path operatorJar() {
+    return root.resolve("operator/target/fanout-operator.jar");
+  }
+
+  Path workerJar() {
+    return root.resolve("worker/target/fanout-worker.jar");
+  }
+
+  Path runDir() {
+    return runDir;
+  }
+
+  SqsClient sqs() {
+    return sqs;
+  }
+
+  MockApi api() {
+    return api;
+  }
+
+  String queueName(String pool) {
+    return NAMES.tasks(pool);
+  }
+
+  /** The operator's H2 database; AUTO_SERVER lets this JVM read it while the operator runs. */
+  String dbUrl() {
+    return "jdbc:h2:file:" + runDir.resolve("db/fanout") + ";AUTO_SERVER=TRUE";
+  }
+
+  Node startOperator() throws IOException {
+    int port = freePort();
+    Map<String, String> env = baseEnv(port);
+    env.put("FANOUT_DB_URL", dbUrl());
+    env.put("FANOUT_SQS_EMBEDDED", "false");
+    operator = start("operator", operatorJar(), env, port, null);
+    return operator;
+  }
+
+  Node operator() {
+    return operator;
+  }
+
+  /** A worker of {@code pool} with the default concurrency; not yet ready. */
+  Node startWorker(String pool) throws IOException {
+    int port = freePort();
+    Map<String, String> env = baseEnv(port);
+    String name = "worker-" + pool + "-" + (workers(pool).size() + 1);
+    env.put("FANOUT_POOL", pool);
+    env.put("FANOUT_WORKER_ID", name);
+    // Long polls return as soon as a message comes, whatever this is; it only bounds how long a
+    // stopping worker waits for its last poll to end.
+    env.put("FANOUT_RECEIVE_WAIT_SECONDS", "5");
+    Node worker = start(name, workerJar(), env, port, pool);
+    workers.add(worker);
+    return worker;
+  }
+
+  List<Node> workers(String pool) {
+    return workers.stream().filter(w -> w.pool().equals(pool)).toList();
+  }
+
+  /**
+   * Starts workers of {@code pool} until there are {@code count}, and waits until all are ready.
+   */
+  List<Node> scaleWorkers(String pool, int count) throws IOException, InterruptedException {
+    while (workers(pool).size() < count) {
+      startWorker(pool);
+    }
+    for (Node node : workers(pool)) {
+      node.process().awaitReady(READY);
+    }
+    return workers(pool);
+  }
+
+  void stopWorkers(String pool) {
+    List<Node> stopping = workers(pool);
+    stopping.parallelStream().forEach(w -> w.process().stop(Duration.ofSeconds(30)));
+    workers.removeAll(stopping);
+  }
+
+  private Node start(String name, Path jar, Map<String, String> env, int port, String pool)
+      throws IOException {
+    GcLog gc = new GcLog(runDir.resolve(name + "-gc.log"));
+    List<String> options = new ArrayList<>(List.of(gc.option()));
+    for (String option : extraJvmOptions) {
+      options.add(option.replace("{name}", runDir.resolve(name).toString()));
+    }
+    JavaProcess process =
+        JavaProcess.start(name, jar, options, env, port, runDir.resolve(name + ".log"));
+    return new Node(process, gc, pool);
+  }
+
+  private Map<String, String> baseEnv(int httpPort) {
+    Map<String, String> env = new HashMap<>(System.getenv());
+    env.keySet()
+        .removeIf(
+            k ->
+                k.startsWith("FANOUT_")
+                    || k.startsWith("AWS_")
+                    || k.startsWith("KUBERNETES_")
+                    || k.equals("KUBECONFIG")
+                    || k.equals("JAVA_TOOL_OPTIONS"));
+    env.put("KUBECONFIG", kubeconfig.toString());
+    env.put("FANOUT_NAMESPACES", NAMESPACE);
+    env.put("FANOUT_HTTP_PORT", Integer.toString(httpPort));
+    env.put("FANOUT_QUEUE_PREFIX", NAMES.prefix());
+    env.put("AWS_ENDPOINT_URL_SQS", queueServer.endpoint().toString());
+    return env;
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  /** Creates a Job of {@code count} tasks; returns the time just before the create call. */
+  long create(String name, String handler, int count, String pool) {
+    Job job = new Job();
+    job.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NAMESPACE).build());
+    JobSpec spec = new JobSpec();
+    spec.setHandler(handler);
+    spec.setTasks(TaskSource.ofCount(count));
+    spec.setPool(pool);
+    job.setSpec(spec);
+    long start = System.nanoTime();
+    api.client().resource(job).create();
+    return start;
+  }
+
+  Job get(String name) {
+    return api.client().resources(Job.class).inNamespace(NAMESPACE).withName(name).get();
+  }
+
+  @Override
+  public void close() {
+    workers.parallelStream().forEach(w -> w.process().stop(Duration.ofSeconds(30)));
+    workers.clear();
+    if (operator != null) {
+      operator.process().stop(Duration.ofSeconds(30));
+    }
+    sqs.close();
+    api.close();
+    queueServer.close();
+  }
+}

@@ -1,0 +1,127 @@
+package dev.fanout.bench;
+
+import dev.fanout.api.Job;
+import dev.fanout.api.JobStatus;
+import dev.fanout.common.status.Finished;
+import dev.fanout.common.status.WorkerFields;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * (4) Status cost at scale: the fanned-out Job of (3) run to the end by W workers (status writes,
+ * 409s, the status's size at the end and at its largest); and the same Job's status had its tasks
+ * finished in random order, the worst case for the index sets, replayed through the workers' own
+ * merge ({@link WorkerFields}) in batches as a worker writes them.
+ */
+final class StatusCost {
+  private static final Duration LIMIT = Duration.ofMinutes(10);
+
+  /** A worker writes once 100 outcomes wait (or every 250 ms); one batch of the replay. */
+  static final int BATCH = 100;
+
+  record Run(
+      int tasks,
+      int workers,
+      double seconds,
+      double tasksPerSecond,
+      double writesPer1000Tasks,
+      double conflictsPer1000Writes,
+      int statusBytesAtEnd,
+      int peakStatusBytes) {}
+
+  record RandomOrder(
+      int tasks,
+      int batch,
+      long seed,
+      int peakStatusBytes,
+      double peakAtDone,
+      int endStatusBytes) {}
+
+  record Result(Run run, RandomOrder randomOrder) {}
+
+  private final Rig rig;
+  private final JobWatch watch;
+  private final Progress progress;
+
+  StatusCost(Rig rig, JobWatch watch, Progress progress) {
+    this.rig = rig;
+    this.watch = watch;
+    this.progress = progress;
+  }
+
+  Result run(int tasks, int workers) throws Exception {
+    long start = System.nanoTime();
+    List<Rig.Node> nodes = rig.scaleWorkers(FanOut.POOL, workers);
+    long end = watch.awaitSucceeded(FanOut.JOB, LIMIT);
+    double seconds = (end - start) / 1e9;
+    double writes = EndToEnd.sum(nodes, "fanout_status_writes_total");
+    double conflicts = EndToEnd.sum(nodes, "fanout_status_conflicts_total");
+    Job done = rig.get(FanOut.JOB);
+    Run run =
+        new Run(
+            tasks,
+            workers,
+            seconds,
+            tasks / seconds,
+            1000 * writes / tasks,
+            writes == 0 ? 0 : 1000 * conflicts / writes,
+            JobWatch.statusBytes(done),
+            watch.track(FanOut.JOB).maxStatusBytes);
+    progress.say(
+        "(4) the %,d-task Job run by %d workers (JVM start included): %.1f s, %,.0f tasks/s;"
+            + " %.1f status writes per 1,000 tasks, %.0f 409s per 1,000 writes; status %,d bytes"
+            + " at the end, %,d at most",
+        tasks,
+        workers,
+        seconds,
+        run.tasksPerSecond(),
+        run.writesPer1000Tasks(),
+        run.conflictsPer1000Writes(),
+        run.statusBytesAtEnd(),
+        run.peakStatusBytes());
+    RandomOrder random = randomOrder(done.getStatus(), tasks, 42);
+    progress.say(
+        "(4) tasks finishing in random order: status at most %,d bytes (at %.0f%% done), %,d at"
+            + " the end",
+        random.peakStatusBytes(), 100 * random.peakAtDone(), random.endStatusBytes());
+    return new Result(run, random);
+  }
+
+  /**
+   * The status a Job of {@code tasks} tasks goes through when they finish in a random order: the
+   * final status given, with the worker-owned fields as the merge makes them after each batch.
+   */
+  static RandomOrder randomOrder(JobStatus finalStatus, int tasks, long seed) {
+    List<Integer> order = new ArrayList<>(tasks);
+    for (int i = 0; i < tasks; i++) {
+      order.add(i);
+    }
+    Collections.shuffle(order, new Random(seed));
+    JobStatus status = Serialization.clone(finalStatus);
+    WorkerFields fields = WorkerFields.of(null, tasks);
+    int peak = 0;
+    int peakAt = 0;
+    int bytes = 0;
+    for (int from = 0; from < tasks; from += BATCH) {
+      List<Finished> batch = new ArrayList<>(BATCH);
+      for (int i = from; i < Math.min(tasks, from + BATCH); i++) {
+        batch.add(Finished.success(order.get(i), 1));
+      }
+      fields = fields.merge(batch);
+      status.setCompletedIndexes(fields.completed().format());
+      status.setSucceeded(fields.succeeded());
+      status.setProgress(fields.progress());
+      bytes = Serialization.asJson(status).getBytes(StandardCharsets.UTF_8).length;
+      if (bytes > peak) {
+        peak = bytes;
+        peakAt = Math.min(tasks, from + BATCH);
+      }
+    }
+    return new RandomOrder(tasks, BATCH, seed, peak, (double) peakAt / tasks, bytes);
+  }
+}
