@@ -189,10 +189,8 @@ class RunningFanoutIT {
         .startsWith("hello", "Succeeded", "10/10", "0");
 
     String describe = kubectl.run("describe", "fjob", "hello", "-n", JOBS_NS).outOrFail();
-    System.out.println(
-        "kubectl describe fjob hello (events):\n"
-            + describe.substring(describe.indexOf("Events:")));
     String events = describe.substring(describe.indexOf("Events:"));
+    System.out.println("kubectl describe fjob hello (events):\n" + events);
     assertThat(events)
         .containsPattern("Normal\\s+Running\\s+\\S+\\s+fanout-operator\\s+Job is Running")
         .containsPattern(
