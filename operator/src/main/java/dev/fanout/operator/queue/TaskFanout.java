@@ -80,20 +80,35 @@ public final class TaskFanout implements AutoCloseable {
     volatile Job job;
     final AtomicBoolean running = new AtomicBoolean();
     final AtomicBoolean again = new AtomicBoolean();
+    volatile boolean stopped;
     volatile int failures;
   }
 
   /** Asks for a pass over this Job with its newest status; returns at once. */
   public void request(Job job) {
-    Slot slot = slots.computeIfAbsent(job.getMetadata().getUid(), uid -> new Slot());
-    slot.job = job;
-    slot.again.set(true);
+    // The same slot while a pass runs, even one told to stop: two passes over one Job at once
+    // would both read its PENDING rows and send them twice (suspend and resume in quick turns).
+    Slot slot =
+        slots.compute(
+            job.getMetadata().getUid(),
+            (uid, s) -> {
+              Slot t = s == null ? new Slot() : s;
+              t.job = job;
+              t.stopped = false;
+              t.again.set(true);
+              return t;
+            });
     schedule(job.getMetadata().getUid(), slot);
   }
 
   /** Stops sending for this Job (finished, suspended, deleted); a running pass ends soon. */
   public void forget(String uid) {
-    slots.remove(uid);
+    slots.computeIfPresent(
+        uid,
+        (k, s) -> {
+          s.stopped = true;
+          return s.running.get() ? s : null;
+        });
   }
 
   private void schedule(String uid, Slot slot) {
@@ -104,7 +119,7 @@ public final class TaskFanout implements AutoCloseable {
 
   private void runPasses(String uid, Slot slot) {
     try {
-      while (slot.again.getAndSet(false) && slots.get(uid) == slot) {
+      while (slot.again.getAndSet(false) && !slot.stopped) {
         pass(uid, slot);
       }
     } catch (RuntimeException e) {
@@ -124,8 +139,9 @@ public final class TaskFanout implements AutoCloseable {
           TimeUnit.SECONDS);
     } finally {
       slot.running.set(false);
+      slots.computeIfPresent(uid, (k, s) -> s == slot && s.stopped ? null : s);
     }
-    if (slot.again.get() && slots.get(uid) == slot) {
+    if (slot.again.get() && !slot.stopped) {
       schedule(uid, slot);
     }
   }
@@ -135,7 +151,7 @@ public final class TaskFanout implements AutoCloseable {
     JobSpec spec = job.getSpec();
     String queueUrl = queues.taskQueue(spec.effectivePool());
     long inQueue = inQueue(uid, job);
-    while (slots.get(uid) == slot) {
+    while (!slot.stopped) {
       job = slot.job;
       Integer parallelism = job.getSpec().getParallelism();
       long budget = parallelism == null ? CHUNK : Math.min(CHUNK, parallelism - inQueue);
