@@ -248,18 +248,35 @@ final class FaultBed implements AutoCloseable {
   }
 
   /**
-   * Lets an outage that began at {@code sinceNanos} last {@code outage} in all, failing at once if
-   * a process of the bed dies meanwhile.
+   * Takes something away for {@code length}: runs {@code stop}, waits until each watched process
+   * answers /readyz with 503 and the time is up (failing at once if a process of the bed dies),
+   * then runs {@code restore}, even when the wait failed. Returns when the outage ended ({@link
+   * System#nanoTime()}).
    */
-  void waitOut(long sinceNanos, Duration outage) {
-    Duration rest = outage.minusNanos(System.nanoTime() - sinceNanos);
-    if (rest.isPositive()) {
+  long outage(Duration length, Step stop, Step restore, List<ChildProcess> watched)
+      throws Exception {
+    long start = System.nanoTime();
+    stop.run();
+    double notReady;
+    try {
+      Http.awaitReadyz(503, length.minusSeconds(2), watched);
+      notReady = seconds(Duration.ofNanos(System.nanoTime() - start));
+      Duration rest = length.minusNanos(System.nanoTime() - start);
       await("the rest of the outage")
           .during(rest)
           .atMost(rest.plusSeconds(5))
           .failFast("a process died", () -> unexpectedlyDead() != null)
           .until(() -> true);
+    } finally {
+      restore.run();
     }
+    long ended = System.nanoTime();
+    report(
+        "outage over after %.1f s; %s not ready %.1f s into it",
+        seconds(Duration.ofNanos(ended - start)),
+        watched.stream().map(ChildProcess::name).toList(),
+        notReady);
+    return ended;
   }
 
   /** Starts the clock and the report lines of a scenario. */
@@ -322,7 +339,8 @@ final class FaultBed implements AutoCloseable {
     }
   }
 
-  private interface Step {
+  /** A step that may throw, such as stopping a server. */
+  interface Step {
     void run() throws Exception;
   }
 

@@ -40,24 +40,10 @@ class QueueOutageFaultIT {
     await().atMost(Duration.ofMinutes(2)).until(() -> jobs.done(JOB) >= TOTAL / 5);
 
     int doneAtCut = jobs.done(JOB);
-    long cut = System.nanoTime();
-    bed.sqs().cut();
-    int doneInOutage;
-    double notReady;
-    try {
-      bed.report("SQS cut off with %d of %d tasks done", doneAtCut, TOTAL);
-      Http.awaitReadyz(503, OUTAGE.minusSeconds(2), all);
-      notReady = FaultBed.seconds(Duration.ofNanos(System.nanoTime() - cut));
-      bed.waitOut(cut, OUTAGE);
-      doneInOutage = jobs.done(JOB);
-    } finally {
-      bed.sqs().restore();
-    }
-    long back = System.nanoTime();
-    bed.report(
-        "SQS reachable again after %.1f s; all not ready %.1f s into the outage; %d tasks"
-            + " recorded meanwhile",
-        FaultBed.seconds(Duration.ofNanos(back - cut)), notReady, doneInOutage - doneAtCut);
+    bed.report("cutting SQS off with %d of %d tasks done", doneAtCut, TOTAL);
+    QueueServer sqs = bed.sqs();
+    long back = bed.outage(OUTAGE, sqs::cut, sqs::restore, all);
+    bed.report("%d tasks recorded during the outage", jobs.done(JOB) - doneAtCut);
 
     Http.awaitReadyz(200, Duration.ofMinutes(1), all);
     double readyAgain = FaultBed.seconds(Duration.ofNanos(System.nanoTime() - back));
