@@ -52,7 +52,7 @@ public final class TaskFanout implements AutoCloseable {
    * it, runs and is recorded first and workers drop the late one as a duplicate rather than run the
    * task twice.
    */
-  static final int UNCONFIRMED_DELAY_SECONDS = 30;
+  static final int UNCONFIRMED_DELAY_SECONDS = 15;
 
   private final TaskStore store;
   private final QueueAdmin queues;
