@@ -1,113 +1,111 @@
 package dev.fanout.faults;
 
-import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.fanout.api.Job;
-import dev.fanout.api.JobPhase;
-import dev.fanout.api.JobStatus;
-import dev.fanout.common.queue.QueueNames;
-import dev.fanout.common.queue.SqsClients;
-import dev.fanout.common.queue.SqsSettings;
 import dev.fanout.common.testing.MockKube;
 import dev.fanout.sandbox.ChildProcess;
 import dev.fanout.sandbox.FanoutProcesses;
 import dev.fanout.sandbox.JvmMode;
 import dev.fanout.sandbox.RepoLayout;
-import dev.fanout.sandbox.TaskRowReader;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
-import org.awaitility.core.ConditionTimeoutException;
-import software.amazon.awssdk.services.sqs.SqsClient;
-import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 /**
- * One fault test's world, as pods would see it: the fabric8 mock API server (CRUD, with the CRD), a
- * private PostgreSQL, ElasticMQ as a process of its own, and the operator and workers as processes
- * of the built jars, configured only through their environment variables. Everything lives in one
- * run directory (logs, kubeconfig, the handler's side-effect files); closing stops it all and fails
- * when any process of it is left.
+ * The fault tests' world, as pods would see it: the fabric8 mock API server (CRUD, with the CRD), a
+ * private PostgreSQL, ElasticMQ as a process of its own behind a link a test can cut, and the
+ * operator and the workers as processes of the built jars, configured only through their
+ * environment variables. Logs, the kubeconfig and the handler's side-effect files go to one run
+ * directory. Closing stops everything and fails when any process of it is left.
  */
 final class FaultBed implements AutoCloseable {
   static final String NAMESPACE = "default";
   static final String POOL = "default";
-  private static final Duration READY = Duration.ofSeconds(120);
+
+  /**
+   * The pool queue's visibility timeout while workers connect. The operator creates queues with 60
+   * s; a queue's owner may choose less, and workers follow the queue (their heartbeat extends a
+   * running task's message every third of it). 5 s brings a dead worker's messages back in seconds
+   * rather than in a minute.
+   */
+  static final int VISIBILITY_SECONDS = 5;
+
+  /** The workers most scenarios run: two, ten tasks at once each (a full receive batch). */
+  static final Map<String, String> STANDARD_WORKERS = Map.of("FANOUT_WORKER_CONCURRENCY", "10");
+
+  private static final String WARM_UP =
+      """
+      apiVersion: fanout.dev/v1alpha1
+      kind: Job
+      metadata:
+        name: warm-up
+      spec:
+        handler: noop
+        tasks:
+          count: 1
+      """;
+
+  private static final Duration READY = Duration.ofSeconds(180);
   private static final Duration GRACE = Duration.ofSeconds(20);
   private static final Path REPO = Path.of(System.getProperty("fanout.repo", "..")).normalize();
   private static final Path PLUGIN = Path.of(System.getProperty("fanout.faults.plugin", ""));
   private static final Path RUNS =
       Path.of(System.getProperty("fanout.faults.runs", "target/fault-runs"));
 
-  private final String name;
   private final Path dir;
   private final MockKube kube;
-  private final KubernetesClient client;
   private final PrivatePostgres postgres;
   private final FanoutProcesses processes;
-  private final QueueNames names = new QueueNames(QueueNames.DEFAULT_PREFIX);
-  private final CuttableLink sqsLink;
-  private final SqsClient sqs;
+  private final QueueServer sqs;
   private final Set<ChildProcess> stoppedOnPurpose = ConcurrentHashMap.newKeySet();
-  private final long startNanos = System.nanoTime();
-  private final ChildProcess sqsServer;
+  private final List<ChildProcess> workers = new ArrayList<>();
+  private Map<String, String> workerSettings = Map.of();
+  private ChildProcess operator;
+  private String scenario = "setup";
+  private long scenarioStart = System.nanoTime();
 
-  private FaultBed(String name) throws IOException {
-    this.name = name;
-    dir = RUNS.resolve(name).toAbsolutePath();
-    deleteTree(dir);
-    Files.createDirectories(dir);
-    int[] ports = FanoutProcesses.freePorts(4);
-    kube = new MockKube();
-    client = kube.client();
-    postgres = PrivatePostgres.start(REPO, ports[0], dir.resolve("postgres.log"));
-    sqsServer =
-        ChildProcess.start(
-            "sqs",
-            List.of(
-                "-XX:TieredStopAtLevel=1",
-                "-cp",
-                System.getProperty("java.class.path"),
-                SqsServerMain.class.getName(),
-                String.valueOf(ports[1]),
-                String.valueOf(ports[2]),
-                String.valueOf(ports[3])),
-            false,
-            System.getenv(),
-            ports[3],
-            dir.resolve("sqs.log"));
-    sqsLink = new CuttableLink(ports[2], ports[1]);
-    Path kubeconfig = kube.writeKubeconfig(dir.resolve("kubeconfig"));
-    processes =
-        new FanoutProcesses(new RepoLayout(REPO), dir, System.getenv(), kubeconfig, JvmMode.C1);
-    URI direct = URI.create("http://localhost:" + ports[1]);
-    sqs = SqsClients.create(new SqsSettings(direct, null, names), 4);
-  }
-
-  /**
-   * Starts the API server and PostgreSQL, and the SQS server without waiting for it: {@link
-   * #startOperator()} does.
-   */
-  static FaultBed start(String name) throws IOException {
+  private FaultBed() throws IOException {
     if (!Files.isRegularFile(PLUGIN)) {
       throw new IllegalStateException("the handler plugin jar " + PLUGIN + " is missing");
     }
-    return new FaultBed(name);
+    dir = RUNS.toAbsolutePath();
+    deleteTree(dir);
+    Files.createDirectories(dir);
+    kube = new MockKube();
+    postgres =
+        PrivatePostgres.start(REPO, FanoutProcesses.freePorts(1)[0], dir.resolve("postgres.log"));
+    sqs = QueueServer.start(dir.resolve("sqs.log"));
+    Path kubeconfig = kube.writeKubeconfig(dir.resolve("kubeconfig"));
+    processes =
+        new FanoutProcesses(
+            new RepoLayout(REPO), dir, System.getenv(), kubeconfig, JvmMode.DEFAULT);
+  }
+
+  /** Starts the API server, PostgreSQL, the SQS server and the operator, and waits for them. */
+  static FaultBed start() throws IOException, InterruptedException {
+    FaultBed bed = new FaultBed();
+    try {
+      bed.startOperator();
+      bed.awaitReady(bed.sqs.process());
+      // The operator creates a pool's queue for its first Job: one now, so that every scenario
+      // may start its workers before its own Job. It runs its one task once workers come.
+      new Jobs(bed).create(WARM_UP);
+      bed.sqs.setVisibilityTimeout(POOL, VISIBILITY_SECONDS);
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      bed.close();
+      throw e;
+    }
+    return bed;
   }
 
   Path dir() {
@@ -115,81 +113,121 @@ final class FaultBed implements AutoCloseable {
   }
 
   KubernetesClient client() {
-    return client;
+    return kube.client();
   }
 
   PrivatePostgres postgres() {
     return postgres;
   }
 
-  /** Where the operator and workers reach SQS: through the link a test may cut. */
-  private URI sqsEndpoint() {
-    return URI.create("http://localhost:" + sqsLink.port());
+  ChildProcess operator() {
+    return operator;
+  }
+
+  /** SQS, which a test may cut off. */
+  QueueServer sqs() {
+    return sqs;
   }
 
   /**
-   * Makes SQS unreachable for the operator and the workers alike: connections are refused, open
-   * ones reset. The server keeps its queues and messages, as SQS does through an outage.
+   * Starts an operator, with the task rows in this bed's PostgreSQL and the queue behind the link,
+   * and waits until it is ready: the first, or one that replaces a killed one.
    */
-  void cutSqs() throws IOException {
-    sqsLink.cut();
-  }
-
-  /** Makes SQS reachable again. */
-  void restoreSqs() throws IOException {
-    sqsLink.restore();
-  }
-
-  /** The operator, with the task rows in this bed's PostgreSQL and the queue on its SQS server. */
   ChildProcess startOperator() throws IOException, InterruptedException {
     Map<String, String> settings = new HashMap<>();
     settings.put("FANOUT_DB_URL", postgres.url());
     settings.put("FANOUT_DB_USER", postgres.user());
     settings.put("FANOUT_DB_PASSWORD", postgres.password());
-    settings.put("AWS_ENDPOINT_URL_SQS", sqsEndpoint().toString());
-    ChildProcess operator = processes.startOperator(settings, FanoutProcesses.freePorts(1)[0]);
-    if (processes.all().size() == 1) {
-      awaitReady(sqsServer); // started beside the first operator
-    }
+    settings.put("AWS_ENDPOINT_URL_SQS", sqs.endpoint().toString());
+    operator = processes.startOperator(settings, FanoutProcesses.freePorts(1)[0]);
     awaitReady(operator);
     return operator;
   }
 
   /**
-   * Starts a worker with the test handler plugin on its classpath and waits until it is ready.
-   *
-   * @param settings more environment variables (FANOUT_WORKER_CONCURRENCY, ...)
+   * Makes {@code count} workers run with these settings (more environment variables, such as
+   * FANOUT_WORKER_CONCURRENCY), with the test handler plugin on their classpath: keeps those that
+   * already do, starts one in place of each that died, stops the others. New workers read the pool
+   * queue's visibility timeout, which this sets first (a restarted operator puts its own back).
    */
-  ChildProcess startWorker(String workerName, Map<String, String> settings)
+  List<ChildProcess> workers(int count, Map<String, String> settings)
       throws IOException, InterruptedException {
-    ChildProcess worker = launchWorker(workerName, settings);
-    awaitReady(worker);
-    return worker;
-  }
-
-  /** Starts {@code count} workers side by side, {@code worker-1...}, and waits for them all. */
-  List<ChildProcess> startWorkers(int count, Map<String, String> settings)
-      throws IOException, InterruptedException {
-    List<ChildProcess> workers = new ArrayList<>();
-    for (int i = 1; i <= count; i++) {
-      workers.add(launchWorker("worker-" + i, settings));
-    }
-    for (ChildProcess worker : workers) {
+    for (ChildProcess worker : launchWorkers(count, settings)) {
       awaitReady(worker);
     }
-    return workers;
+    return List.copyOf(workers);
   }
 
-  /** Starts a worker without waiting for it. */
-  ChildProcess launchWorker(String workerName, Map<String, String> settings) throws IOException {
-    Map<String, String> env = new HashMap<>(settings);
-    env.put("AWS_ENDPOINT_URL_SQS", sqsEndpoint().toString());
+  /** Stops every worker (SIGTERM), so that none takes a task of the next Job. */
+  void stopWorkers() {
+    stop(List.copyOf(workers));
+    workers.clear();
+  }
+
+  /** As {@link #workers}, without waiting for the workers it starts; returns those. */
+  List<ChildProcess> launchWorkers(int count, Map<String, String> settings) throws IOException {
+    if (!settings.equals(workerSettings)) {
+      stopWorkers();
+      workerSettings = Map.copyOf(settings);
+    }
+    while (workers.size() > count) {
+      stop(List.of(workers.remove(workers.size() - 1)));
+    }
+    List<ChildProcess> started = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      if (i < workers.size() && workers.get(i).isAlive()) {
+        continue;
+      }
+      if (started.isEmpty()) {
+        sqs.setVisibilityTimeout(POOL, VISIBILITY_SECONDS);
+      }
+      ChildProcess worker = launchWorker("worker-" + (i + 1));
+      started.add(worker);
+      if (i < workers.size()) {
+        stoppedOnPurpose.add(workers.set(i, worker));
+      } else {
+        workers.add(worker);
+      }
+    }
+    return started;
+  }
+
+  /**
+   * Starts a worker in place of each that died, as Kubernetes restarts a pod's container, without
+   * waiting for it; returns the dead ones.
+   */
+  List<ChildProcess> restartDeadWorkers() throws IOException {
+    List<ChildProcess> dead = new ArrayList<>();
+    for (int i = 0; i < workers.size(); i++) {
+      ChildProcess worker = workers.get(i);
+      if (!worker.isAlive()) {
+        dead.add(worker);
+        stoppedOnPurpose.add(worker);
+        workers.set(i, launchWorker(worker.name()));
+      }
+    }
+    return dead;
+  }
+
+  private ChildProcess launchWorker(String workerName) throws IOException {
+    Map<String, String> env = new HashMap<>(workerSettings);
+    env.put("AWS_ENDPOINT_URL_SQS", sqs.endpoint().toString());
     env.put("FANOUT_WORKER_ID", workerName);
     return processes.startWorker(
         workerName, env, List.of(PLUGIN.toAbsolutePath()), FanoutProcesses.freePorts(1)[0]);
   }
 
-  void awaitReady(ChildProcess child) throws InterruptedException {
+  private void stop(List<ChildProcess> children) {
+    long deadline = System.nanoTime() + GRACE.toNanos();
+    Map<ChildProcess, List<ProcessHandle>> stopping = new HashMap<>();
+    for (ChildProcess child : children) {
+      stoppedOnPurpose.add(child);
+      stopping.put(child, child.terminate());
+    }
+    stopping.forEach((child, descendants) -> child.awaitStopped(descendants, deadline));
+  }
+
+  private void awaitReady(ChildProcess child) throws InterruptedException {
     child.awaitReady(READY, "after " + READY.toSeconds() + " s", () -> false);
     report("%s ready in %.1f s (pid %d)", child.name(), seconds(child.sinceStart()), child.pid());
   }
@@ -201,12 +239,7 @@ final class FaultBed implements AutoCloseable {
     report("killed %s (pid %d) with SIGKILL", child.name(), child.pid());
   }
 
-  /** Takes note that the process died as the test meant it to. */
-  void expectDead(ChildProcess child) {
-    stoppedOnPurpose.add(child);
-  }
-
-  /** A process of this bed that died although the test did not mean it to, or null. */
+  /** A process of this bed that died although no test meant it to, or null. */
   ChildProcess unexpectedlyDead() {
     return processes.all().stream()
         .filter(c -> !c.isAlive() && !stoppedOnPurpose.contains(c))
@@ -215,164 +248,55 @@ final class FaultBed implements AutoCloseable {
   }
 
   /**
-   * Lowers the pool queue's visibility timeout, once the operator has created the queue; workers
-   * read it when they connect, so call this before starting them. The operator creates queues with
-   * 60 s; a queue's owner may choose less, and the workers follow the queue (their heartbeat
-   * extends a running task's message every third of it). The tests lower it so that a dead worker's
-   * messages come back in seconds rather than in a minute.
+   * Takes something away for {@code length}: runs {@code stop}, waits until each watched process
+   * answers /readyz with 503 and the time is up (failing at once if a process of the bed dies),
+   * then runs {@code restore}, even when the wait failed. Returns when the outage ended ({@link
+   * System#nanoTime()}).
    */
-  void lowerVisibilityTimeout(int seconds) {
-    String url =
-        await("the operator to create queue " + names.tasks(POOL))
-            .atMost(Duration.ofSeconds(60))
-            .ignoreExceptions()
-            .until(
-                () -> sqs.getQueueUrl(b -> b.queueName(names.tasks(POOL))).queueUrl(), u -> true);
-    sqs.setQueueAttributes(
-        b ->
-            b.queueUrl(url)
-                .attributes(
-                    Map.of(QueueAttributeName.VISIBILITY_TIMEOUT, String.valueOf(seconds))));
-  }
-
-  /**
-   * Creates a Job of the test handler {@code append-index}: each task waits {@code ms}, then
-   * appends its index to {@link #effects(String)}.
-   *
-   * @param specLines more {@code spec} fields, one {@code key: value} each
-   */
-  Job createAppendJob(String jobName, int total, int ms, String... specLines) {
-    StringBuilder more = new StringBuilder();
-    for (String line : specLines) {
-      more.append("\n  ").append(line);
-    }
-    return create(
-        """
-        apiVersion: fanout.dev/v1alpha1
-        kind: Job
-        metadata:
-          name: %s
-        spec:
-          handler: append-index
-          tasks:
-            count: %d
-          parameters:
-            file: %s
-            ms: %d%s
-        """
-            .formatted(jobName, total, effects(jobName), ms, more));
-  }
-
-  Job create(String yaml) {
-    Job job = Serialization.unmarshal(yaml, Job.class);
-    return client.resources(Job.class).inNamespace(NAMESPACE).resource(job).create();
-  }
-
-  Job job(String jobName) {
-    return client.resources(Job.class).inNamespace(NAMESPACE).withName(jobName).get();
-  }
-
-  /** Tasks of the Job recorded as finished, succeeded or failed. */
-  int done(String jobName) {
-    Job job = job(jobName);
-    if (job == null || job.getStatus() == null) {
-      return 0;
-    }
-    return job.getStatus().completed().count() + job.getStatus().failedSet().count();
-  }
-
-  /** Waits until the Job finished; fails at once when a process of the bed dies unasked. */
-  Job awaitFinished(String jobName, Duration limit) {
-    return await("Job " + jobName + " to finish")
-        .atMost(limit)
-        .pollInterval(Duration.ofMillis(250))
-        .failFast("a process died", () -> unexpectedlyDead() != null)
-        .until(() -> job(jobName), FaultBed::finished);
-  }
-
-  /**
-   * Lets an outage that began at {@code sinceNanos} last {@code outage} in all, failing at once if
-   * a process of the bed dies meanwhile.
-   */
-  void waitOut(long sinceNanos, Duration outage) {
-    Duration rest = outage.minusNanos(System.nanoTime() - sinceNanos);
-    if (rest.isPositive()) {
+  long outage(Duration length, Step stop, Step restore, List<ChildProcess> watched)
+      throws Exception {
+    long start = System.nanoTime();
+    stop.run();
+    double notReady;
+    try {
+      Http.awaitReadyz(503, length.minusSeconds(2), watched);
+      notReady = seconds(Duration.ofNanos(System.nanoTime() - start));
+      Duration rest = length.minusNanos(System.nanoTime() - start);
       await("the rest of the outage")
           .during(rest)
           .atMost(rest.plusSeconds(5))
           .failFast("a process died", () -> unexpectedlyDead() != null)
           .until(() -> true);
+    } finally {
+      restore.run();
     }
+    long ended = System.nanoTime();
+    report(
+        "outage over after %.1f s; %s not ready %.1f s into it",
+        seconds(Duration.ofNanos(ended - start)),
+        watched.stream().map(ChildProcess::name).toList(),
+        notReady);
+    return ended;
   }
 
-  /** Waits until the Job finished, whatever becomes of the processes meanwhile. */
-  Job awaitFinishedDespiteDeaths(String jobName, Duration limit) {
-    return await("Job " + jobName + " to finish")
-        .atMost(limit)
-        .pollInterval(Duration.ofMillis(250))
-        .until(() -> job(jobName), FaultBed::finished);
+  /** Starts the clock and the report lines of a scenario. */
+  void begin(String name) {
+    scenario = name;
+    scenarioStart = System.nanoTime();
   }
 
-  /** What a user checks of a Job whose tasks all succeeded, each counted once. */
-  static void assertAllSucceeded(Job job, int total) {
-    JobStatus status = job.getStatus();
-    assertThat(status.getPhase()).isEqualTo(JobPhase.Succeeded);
-    assertThat(status.getSucceeded()).isEqualTo(total);
-    assertThat(status.getFailed()).isZero();
-    assertThat(status.getCompletedIndexes()).isEqualTo("0-" + (total - 1));
-    assertThat(status.getProgress()).isEqualTo(total + "/" + total);
-  }
-
-  private static boolean finished(Job job) {
-    return job != null && job.getStatus() != null && job.getStatus().isFinished();
-  }
-
-  /** The operator's task rows of the Job: counts by state and more. */
-  TaskRowReader.Summary rows(String uid) throws SQLException {
-    try (TaskRowReader reader =
-        new TaskRowReader(postgres.url(), postgres.user(), postgres.password())) {
-      return reader.read(uid);
-    }
-  }
-
-  /** Waits until the Job's rows are closed and hold as many SUCCEEDED as given. */
-  TaskRowReader.Summary awaitRows(String uid, long succeeded, Duration limit) {
-    return await("the task rows of " + uid + " to catch up")
-        .atMost(limit)
-        .pollInterval(Duration.ofMillis(500))
-        .ignoreExceptions()
-        .until(
-            () -> rows(uid),
-            s -> s.finished() && s.byState().getOrDefault("SUCCEEDED", 0L) == succeeded);
-  }
-
-  /** The handler's side-effect file for this Job. */
-  Path effects(String jobName) {
-    return dir.resolve(jobName + ".effects");
-  }
-
-  /** How often each index {@code 0..total-1} ran to the end, by the handler's own record. */
-  Runs runs(String jobName, int total) throws IOException {
-    int[] runs = new int[total];
-    Path file = effects(jobName);
-    if (Files.exists(file)) {
-      try (Stream<String> lines = Files.lines(file)) {
-        lines.filter(l -> !l.isBlank()).mapToInt(Integer::parseInt).forEach(i -> runs[i]++);
-      }
-    }
-    return new Runs(runs);
-  }
-
-  /** Runs per index, as the handler recorded them. */
-  record Runs(int[] perIndex) {
-    /** Indexes that never ran to the end. */
-    long missing() {
-      return Arrays.stream(perIndex).filter(r -> r == 0).count();
-    }
-
-    /** Indexes that ran to the end more than once. */
-    long repeated() {
-      return Arrays.stream(perIndex).filter(r -> r > 1).count();
+  /**
+   * Ends a scenario: fails when a process not of the bed's running set is left over (an orphan of a
+   * killed worker, say), or when one of that set died unasked.
+   */
+  void end() throws Exception {
+    ChildProcess dead = unexpectedlyDead();
+    List<Long> running = new ArrayList<>(List.of(sqs.process().pid(), operator.pid()));
+    workers.stream().filter(ChildProcess::isAlive).forEach(w -> running.add(w.pid()));
+    StrayProcesses.awaitNone(dir, running);
+    report("scenario took %.1f s", seconds(Duration.ofNanos(System.nanoTime() - scenarioStart)));
+    if (dead != null) {
+      throw new AssertionError(dead.name() + " " + dead.exitDescription() + dead.logTail());
     }
   }
 
@@ -380,8 +304,8 @@ final class FaultBed implements AutoCloseable {
   void report(String format, Object... args) {
     System.out.printf(
         "[faults] %s +%.1fs: %s%n",
-        name,
-        seconds(Duration.ofNanos(System.nanoTime() - startNanos)),
+        scenario,
+        seconds(Duration.ofNanos(System.nanoTime() - scenarioStart)),
         String.format(format, args));
   }
 
@@ -391,7 +315,7 @@ final class FaultBed implements AutoCloseable {
 
   /**
    * Stops the workers, the operator, the SQS server and PostgreSQL, then checks that no process of
-   * the bed is left: none below this JVM, none whose command line names the run directory.
+   * the bed is left.
    */
   @Override
   public void close() {
@@ -404,51 +328,19 @@ final class FaultBed implements AutoCloseable {
             report("had to kill %s after %d s", killed, GRACE.toSeconds());
           }
         });
-    run(
-        problems,
-        () -> {
-          sqsLink.close();
-          sqsServer.awaitStopped(sqsServer.terminate(), System.nanoTime() + GRACE.toNanos());
-        });
     run(problems, sqs::close);
     run(problems, postgres::close);
     run(problems, kube::close);
-    run(problems, this::checkNoneLeft);
+    run(problems, () -> StrayProcesses.awaitNone(dir, List.of()));
     if (!problems.isEmpty()) {
-      AssertionError error = new AssertionError("closing the fault bed " + name + " failed");
+      AssertionError error = new AssertionError("closing the fault bed failed");
       problems.forEach(error::addSuppressed);
       throw error;
     }
   }
 
-  private void checkNoneLeft() throws Exception {
-    String mark = dir.toString();
-    Callable<List<ProcessHandle>> left =
-        () ->
-            Stream.concat(
-                    ProcessHandle.current().descendants(),
-                    ProcessHandle.allProcesses()
-                        .filter(p -> p.info().commandLine().orElse("").contains(mark)))
-                .filter(ProcessHandle::isAlive)
-                .distinct()
-                .toList();
-    try {
-      await("the bed's processes to be gone")
-          .atMost(Duration.ofSeconds(15))
-          .pollInterval(Duration.ofMillis(200))
-          .until(left, List::isEmpty);
-    } catch (ConditionTimeoutException e) {
-      List<ProcessHandle> stray = left.call();
-      stray.forEach(ProcessHandle::destroyForcibly);
-      throw new AssertionError(
-          "processes left: "
-              + stray.stream()
-                  .map(p -> p.pid() + " " + p.info().commandLine().orElse("?"))
-                  .toList());
-    }
-  }
-
-  private interface Step {
+  /** A step that may throw, such as stopping a server. */
+  interface Step {
     void run() throws Exception;
   }
 

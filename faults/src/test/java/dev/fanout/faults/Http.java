@@ -1,11 +1,15 @@
 package dev.fanout.faults;
 
+import static org.awaitility.Awaitility.await;
+
+import dev.fanout.sandbox.ChildProcess;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 
 /** What a program's health port answers: {@code /readyz} and the Prometheus {@code /metrics}. */
 final class Http {
@@ -21,6 +25,14 @@ final class Http {
     } catch (IOException e) {
       return -1;
     }
+  }
+
+  /** Waits until every one of the processes answers {@code /readyz} with {@code status}. */
+  static void awaitReadyz(int status, Duration limit, List<ChildProcess> processes) {
+    await("/readyz to answer " + status)
+        .atMost(limit)
+        .pollInterval(Duration.ofMillis(250))
+        .until(() -> processes.stream().allMatch(p -> readyz(p.httpPort()) == status));
   }
 
   /** The sum of every sample of the metric (all label sets); 0 when it has none. */

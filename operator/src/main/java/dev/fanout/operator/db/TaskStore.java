@@ -8,6 +8,7 @@ import java.sql.Types;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.function.IntFunction;
@@ -28,8 +29,12 @@ public final class TaskStore {
     this.sessions = database.sessions();
   }
 
-  /** A task not yet sent, with its merged parameters (null: the Job's parameters). */
-  public record PendingTask(int index, String params) {}
+  /**
+   * A task not yet sent, with its merged parameters (null: the Job's parameters).
+   *
+   * @param attempted a send of it began before and did not confirm: it may be on the queue
+   */
+  public record PendingTask(int index, String params, boolean attempted) {}
 
   public JobRecord find(String uid) {
     return sessions.fromStatelessTransaction(s -> s.get(JobRecord.class, uid));
@@ -62,15 +67,15 @@ public final class TaskStore {
         s ->
             s
                 .createSelectionQuery(
-                    "select taskIndex, params from TaskRow where jobUid = :uid and state = :state"
-                        + " order by taskIndex",
+                    "select taskIndex, params, sentAt from TaskRow where jobUid = :uid"
+                        + " and state = :state order by taskIndex",
                     Object[].class)
                 .setParameter("uid", uid)
                 .setParameter("state", TaskState.PENDING)
                 .setMaxResults(limit)
                 .getResultList()
                 .stream()
-                .map(r -> new PendingTask((Integer) r[0], (String) r[1]))
+                .map(r -> new PendingTask((Integer) r[0], (String) r[1], r[2] != null))
                 .toList());
   }
 
@@ -86,14 +91,27 @@ public final class TaskStore {
                 .getSingleResult());
   }
 
+  /**
+   * Notes, before they are sent, that these tasks are being sent: should the sender die before
+   * {@link #markSent}, the rows tell which tasks may be on the queue already.
+   */
+  public void markSending(String uid, IndexSet sending, Instant at) {
+    markPending(uid, sending, TaskState.PENDING, at);
+  }
+
   public void markSent(String uid, IndexSet sent, Instant at) {
+    markPending(uid, sent, TaskState.SENT, at);
+  }
+
+  /** Gives the PENDING rows among {@code indexes} this state and {@code sentAt}. */
+  private void markPending(String uid, IndexSet indexes, TaskState state, Instant at) {
     sessions.inStatelessTransaction(
         s -> {
-          for (int[] range : sent.intervals()) {
+          for (int[] range : indexes.intervals()) {
             s.createMutationQuery(
-                    "update TaskRow set state = :sent, sentAt = :at where jobUid = :uid"
+                    "update TaskRow set state = :state, sentAt = :at where jobUid = :uid"
                         + " and taskIndex between :from and :to and state = :pending")
-                .setParameter("sent", TaskState.SENT)
+                .setParameter("state", state)
                 .setParameter("at", at)
                 .setParameter("uid", uid)
                 .setParameter("from", range[0])
@@ -142,7 +160,14 @@ public final class TaskStore {
     if (updates.isEmpty()) {
       return;
     }
-    sessions.inStatelessTransaction(s -> s.doWork(c -> applyAll(c, updates)));
+    // Rows in one order, the index order range updates take too: two drains never deadlock.
+    List<OutcomeUpdate> ordered =
+        updates.stream()
+            .sorted(
+                Comparator.comparing(OutcomeUpdate::jobUid)
+                    .thenComparingInt(OutcomeUpdate::index))
+            .toList();
+    sessions.inStatelessTransaction(s -> s.doWork(c -> applyAll(c, ordered)));
   }
 
   private static final String RECORD_OUTCOME =

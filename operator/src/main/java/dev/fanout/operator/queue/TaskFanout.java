@@ -46,6 +46,14 @@ public final class TaskFanout implements AutoCloseable {
 
   private static final int BATCH = 10;
 
+  /**
+   * A task whose earlier send did not confirm (the operator died sending it, or SQS timed out) may
+   * be on the queue already; it is sent again this much later, so that the earlier copy, ahead of
+   * it, runs and is recorded first and workers drop the late one as a duplicate rather than run the
+   * task twice.
+   */
+  static final int UNCONFIRMED_DELAY_SECONDS = 15;
+
   private final TaskStore store;
   private final QueueAdmin queues;
   private final SqsClient sqs;
@@ -162,6 +170,9 @@ public final class TaskFanout implements AutoCloseable {
       if (pending.isEmpty()) {
         return;
       }
+      List<Integer> fresh =
+          pending.stream().filter(t -> !t.attempted()).map(PendingTask::index).toList();
+      store.markSending(uid, IndexSet.of(fresh), clock.instant());
       List<Integer> done = send(job, queueUrl, pending);
       store.markSent(uid, IndexSet.of(done), clock.instant());
       sent.increment(done.size());
@@ -219,6 +230,7 @@ public final class TaskFanout implements AutoCloseable {
           SendMessageBatchRequestEntry.builder()
               .id(Integer.toString(task.index()))
               .messageBody(Messages.encode(message(job, task)))
+              .delaySeconds(task.attempted() ? UNCONFIRMED_DELAY_SECONDS : 0)
               .build());
     }
     SendMessageBatchResponse response =

@@ -1,0 +1,54 @@
+package dev.fanout.faults;
+
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolver;
+
+/**
+ * Gives the fault tests one {@link FaultBed} for the whole run, closed at its end. Starting JVMs is
+ * what costs most on a small machine, so the scenarios share the API server, PostgreSQL, SQS and
+ * the operator, and each brings the workers it needs ({@link FaultBed#workers}). After each test,
+ * the bed must hold no process but its own running ones.
+ */
+final class SharedBed implements ParameterResolver, BeforeEachCallback, AfterEachCallback {
+  private static final ExtensionContext.Namespace NAMESPACE =
+      ExtensionContext.Namespace.create(SharedBed.class);
+
+  @Override
+  public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
+    return parameter.getParameter().getType() == FaultBed.class;
+  }
+
+  @Override
+  public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
+    return bed(context);
+  }
+
+  @Override
+  public void beforeEach(ExtensionContext context) {
+    bed(context).begin(context.getRequiredTestClass().getSimpleName());
+  }
+
+  @Override
+  public void afterEach(ExtensionContext context) throws Exception {
+    bed(context).end();
+  }
+
+  private static FaultBed bed(ExtensionContext context) {
+    return context
+        .getRoot()
+        .getStore(NAMESPACE)
+        .getOrComputeIfAbsent(
+            FaultBed.class,
+            key -> {
+              try {
+                return FaultBed.start();
+              } catch (Exception e) {
+                throw new IllegalStateException("cannot start the fault bed: " + e, e);
+              }
+            },
+            FaultBed.class);
+  }
+}
