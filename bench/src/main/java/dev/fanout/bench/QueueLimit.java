@@ -33,7 +33,8 @@ final class QueueLimit {
       List<Double> sendBatchSamples,
       double sendBatch,
       Map<Integer, Double> drainByConsumers,
-      double limit) {}
+      double limit,
+      double cpuMsPerMessage) {}
 
   private final SqsClient sqs;
   private final String queueUrl;
@@ -69,17 +70,22 @@ final class QueueLimit {
     drain(warmup, consumerCounts[consumerCounts.length - 1]);
     List<Double> sends = new ArrayList<>();
     Map<Integer, Double> drains = new LinkedHashMap<>();
+    long cpu = CpuTime.self();
     for (int consumers : consumerCounts) {
       sends.add(send(messages));
       drains.put(consumers, drain(messages, consumers));
     }
+    // Sent, received and deleted, server and clients: what one message costs on its own.
+    double cpuMsPerMessage =
+        (CpuTime.self() - cpu) / 1e6 / ((long) messages * consumerCounts.length);
     sqs.deleteQueue(b -> b.queueUrl(queueUrl));
     return new Result(
         messages,
         sends,
         sends.stream().mapToDouble(Double::doubleValue).max().orElse(0),
         drains,
-        drains.values().stream().mapToDouble(Double::doubleValue).max().orElse(0));
+        drains.values().stream().mapToDouble(Double::doubleValue).max().orElse(0),
+        cpuMsPerMessage);
   }
 
   /** Sends {@code messages} in batches of 10 from {@link #SEND_THREADS} threads; msg/s. */
