@@ -15,11 +15,15 @@ final class EndToEnd {
   static final String POOL = "default";
   private static final Duration LIMIT = Duration.ofMinutes(10);
 
+  /** Messages of the queue's drain rate measured just before each run. */
+  static final int QUEUE_SAMPLE = 20_000;
+
   record Run(
       int workers,
       int tasks,
       double seconds,
       double tasksPerSecond,
+      double queueLimitNow,
       double ofQueueLimit,
       double statusWrites,
       double statusConflicts,
@@ -39,21 +43,23 @@ final class EndToEnd {
   private final Rig rig;
   private final JobWatch watch;
   private final Progress progress;
+  private final QueueLimit queue;
 
-  EndToEnd(Rig rig, JobWatch watch, Progress progress) {
+  EndToEnd(Rig rig, JobWatch watch, Progress progress, QueueLimit queue) {
     this.rig = rig;
     this.watch = watch;
     this.progress = progress;
+    this.queue = queue;
   }
 
   /**
    * Runs the most workers first and stops some between runs, so that every run has JVMs that
    * already ran the warm-up: a JVM started for a run would spend it compiling.
    */
-  Result run(int tasks, int[] workerCounts, double queueLimit) throws Exception {
+  Result run(int tasks, int[] workerCounts) throws Exception {
     int most = workerCounts[workerCounts.length - 1];
     rig.scaleWorkers(POOL, most);
-    int warmup = Math.max(1, tasks / 4);
+    int warmup = Math.max(1, tasks / 2);
     rig.create("warmup", "noop", warmup, POOL);
     watch.awaitSucceeded("warmup", LIMIT);
     progress.say("(2) warm-up Job of %,d tasks done by %d workers", warmup, most);
@@ -63,6 +69,7 @@ final class EndToEnd {
       int workers = workerCounts[i];
       rig.scaleDown(POOL, workers);
       List<Rig.Node> nodes = rig.workers(POOL);
+      double queueLimit = queue.drainNow(QUEUE_SAMPLE);
       MemoryWatch memoryWatch = new MemoryWatch(nodes, false);
       Counts before = Counts.of(nodes);
       CpuTime.Snapshot cpu = CpuTime.Snapshot.take(rig.operator(), nodes);
@@ -80,6 +87,7 @@ final class EndToEnd {
               tasks,
               seconds,
               tasks / seconds,
+              queueLimit,
               tasks / seconds / queueLimit,
               counts.writes(),
               counts.conflicts(),
@@ -90,7 +98,7 @@ final class EndToEnd {
               cpuPerTask);
       runs.add(0, run);
       progress.say(
-          "(2) %d worker%s: %,d tasks in %.1f s, %,.0f tasks/s (%.0f%% of the queue limit);"
+          "(2) %d worker%s: %,d tasks in %.1f s, %,.0f tasks/s (%.0f%% of the queue's %,.0f msg/s just before);"
               + " %.1f status writes per 1,000 tasks, %.0f 409s per 1,000 writes, %.2f receive"
               + " calls per task; CPU per task: operator %.2f ms, workers %.2f ms, queue and API"
               + " %.2f ms",
@@ -100,6 +108,7 @@ final class EndToEnd {
           seconds,
           run.tasksPerSecond(),
           100 * run.ofQueueLimit(),
+          queueLimit,
           run.writesPer1000Tasks(),
           run.conflictsPer1000Writes(),
           run.receivesPerTask(),

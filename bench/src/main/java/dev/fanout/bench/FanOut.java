@@ -21,6 +21,8 @@ final class FanOut {
       int tasks,
       double seconds,
       double tasksPerSecond,
+      double rawSendBatchBefore,
+      double rawSendBatchAfter,
       double rawSendBatch,
       double rawInsert,
       double ofRawSend,
@@ -54,9 +56,17 @@ final class FanOut {
     this.progress = progress;
   }
 
-  Result run(int tasks, double rawSendBatch) throws Exception {
+  /**
+   * @param rawMessages messages of each raw send-batch measurement, just before the fan-out and
+   *     just after it: the rate it is compared with is their mean
+   */
+  Result run(int tasks, int rawMessages) throws Exception {
     double rawInsert = JdbcInsertRate.measure(rig.operatorJar(), rig.runDir(), tasks);
-    progress.say("(3) raw JDBC batch insert (H2 file, operator's schema): %,.0f rows/s", rawInsert);
+    double sendBefore = QueueLimit.sendNow(rig.sqs(), "raw-send-before", rawMessages);
+    progress.say(
+        "(3) raw JDBC batch insert (H2 file, operator's schema): %,.0f rows/s; raw send-batch"
+            + " %,.0f msg/s",
+        rawInsert, sendBefore);
     JavaProcess operator = rig.operator().process();
     double sent0 = operator.metrics().sum("fanout_tasks_sent_total");
     MemoryWatch memory = new MemoryWatch(List.of(rig.operator()), true);
@@ -87,12 +97,16 @@ final class FanOut {
       throw new IllegalStateException(
           "the operator says it sent " + (long) sent + " tasks; the queue holds " + inQueue);
     }
+    double sendAfter = QueueLimit.sendNow(rig.sqs(), "raw-send-after", rawMessages);
+    double rawSendBatch = (sendBefore + sendAfter) / 2;
     double rate = tasks / seconds;
     Result result =
         new Result(
             tasks,
             seconds,
             rate,
+            sendBefore,
+            sendAfter,
             rawSendBatch,
             rawInsert,
             rate / rawSendBatch,

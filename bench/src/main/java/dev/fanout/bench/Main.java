@@ -79,9 +79,9 @@ public final class Main {
       progress.say(
           "operator (pid %d) and a worker ready, a first Job done", operator.process().pid());
 
+      QueueLimit raw = new QueueLimit(rig.sqs(), "raw-queue-limit");
       QueueLimit.Result queue =
-          new QueueLimit(rig.sqs(), "raw-queue-limit")
-              .measure(o.queueMessages(), Math.max(1000, o.queueMessages() / 2), new int[] {4, 8});
+          raw.measure(o.queueMessages(), Math.max(1000, o.queueMessages() / 2), new int[] {4, 8});
       progress.say(
           "(1) send-batch %,.0f msg/s; receive + delete-batch %s; queue limit %,.0f msg/s; CPU per"
               + " message %.2f ms",
@@ -94,10 +94,11 @@ public final class Main {
 
       try (JobWatch watch = new JobWatch(rig.api().client())) {
         EndToEnd.Result e2e =
-            new EndToEnd(rig, watch, progress).run(o.e2eTasks(), o.workerCounts(), queue.limit());
+            new EndToEnd(rig, watch, progress, raw).run(o.e2eTasks(), o.workerCounts());
+        raw.delete();
         Latency.Result latency = new Latency(rig, watch, progress).run(o.latencyRuns());
         rig.stopWorkers(EndToEnd.POOL);
-        FanOut.Result fanOut = new FanOut(rig, progress).run(o.fanoutTasks(), queue.sendBatch());
+        FanOut.Result fanOut = new FanOut(rig, progress).run(o.fanoutTasks(), o.queueMessages());
         int most = o.workerCounts()[o.workerCounts().length - 1];
         StatusCost.Result status =
             new StatusCost(rig, watch, progress)
