@@ -59,7 +59,7 @@ final class EndToEnd {
   Result run(int tasks, int[] workerCounts) throws Exception {
     int most = workerCounts[workerCounts.length - 1];
     rig.scaleWorkers(POOL, most);
-    int warmup = Math.max(1, tasks / 2);
+    int warmup = tasks;
     rig.create("warmup", "noop", warmup, POOL);
     watch.awaitSucceeded("warmup", LIMIT);
     progress.say("(2) warm-up Job of %,d tasks done by %d workers", warmup, most);
