@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+import software.amazon.awssdk.services.sqs.model.QueueDoesNotExistException;
 
 /**
  * (3) Fan-out: a large Job from {@code create} until the operator has sent every task (its {@code
@@ -20,6 +21,8 @@ final class FanOut {
       int tasks,
       double seconds,
       double tasksPerSecond,
+      double rawSendBatchBefore,
+      double rawSendBatchAfter,
       double rawSendBatch,
       double rawInsert,
       double ofRawSend,
@@ -31,49 +34,79 @@ final class FanOut {
   private final Rig rig;
   private final Progress progress;
 
+  /** Messages waiting in the queue; 0 while it does not exist yet. */
+  private long messagesIn(String queue) {
+    try {
+      String url = rig.sqs().getQueueUrl(b -> b.queueName(queue)).queueUrl();
+      return Long.parseLong(
+          rig.sqs()
+              .getQueueAttributes(
+                  b ->
+                      b.queueUrl(url)
+                          .attributeNames(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES))
+              .attributes()
+              .get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES));
+    } catch (QueueDoesNotExistException e) {
+      return 0;
+    }
+  }
+
   FanOut(Rig rig, Progress progress) {
     this.rig = rig;
     this.progress = progress;
   }
 
-  Result run(int tasks, double rawSendBatch) throws Exception {
+  /**
+   * @param rawMessages messages of each raw send-batch measurement, just before the fan-out and
+   *     just after it: the rate it is compared with is their mean
+   */
+  Result run(int tasks, int rawMessages) throws Exception {
     double rawInsert = JdbcInsertRate.measure(rig.operatorJar(), rig.runDir(), tasks);
-    progress.say("(3) raw JDBC batch insert (H2 file, operator's schema): %,.0f rows/s", rawInsert);
+    double sendBefore = QueueLimit.sendNow(rig.sqs(), "raw-send-before", rawMessages);
+    progress.say(
+        "(3) raw JDBC batch insert (H2 file, operator's schema): %,.0f rows/s; raw send-batch"
+            + " %,.0f msg/s",
+        rawInsert, sendBefore);
     JavaProcess operator = rig.operator().process();
     double sent0 = operator.metrics().sum("fanout_tasks_sent_total");
     MemoryWatch memory = new MemoryWatch(List.of(rig.operator()), true);
     CpuTime.Snapshot cpu = CpuTime.Snapshot.take(rig.operator(), List.of());
     long start = rig.create(JOB, "noop", tasks, POOL);
     long deadline = start + LIMIT.toNanos();
-    double sent = 0;
-    while (sent < tasks) {
+    // Watched from the queue's side: scraping the operator this often would slow it down.
+    long inQueue = 0;
+    while (inQueue < tasks) {
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException(
-            "the operator sent " + (long) sent + " of " + tasks + " tasks in " + LIMIT);
+            "the operator sent " + inQueue + " of " + tasks + " tasks in " + LIMIT);
       }
-      Thread.sleep(100);
-      sent = operator.metrics().sum("fanout_tasks_sent_total") - sent0;
+      Thread.sleep(50);
+      inQueue = messagesIn(rig.queueName(POOL));
     }
     double seconds = (System.nanoTime() - start) / 1e9;
     CpuTime.PerTask cpuPerTask =
         CpuTime.Snapshot.take(rig.operator(), List.of()).perTaskSince(cpu, tasks);
     Map<String, MemoryWatch.Figures> figures = memory.stop();
-    String url = rig.sqs().getQueueUrl(b -> b.queueName(rig.queueName(POOL))).queueUrl();
-    long inQueue =
-        Long.parseLong(
-            rig.sqs()
-                .getQueueAttributes(
-                    b ->
-                        b.queueUrl(url)
-                            .attributeNames(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES))
-                .attributes()
-                .get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES));
+    // The operator counts a round's tasks once it has marked their rows, just after sending them.
+    double sent = operator.metrics().sum("fanout_tasks_sent_total") - sent0;
+    for (int i = 0; i < 100 && sent < tasks; i++) {
+      Thread.sleep(100);
+      sent = operator.metrics().sum("fanout_tasks_sent_total") - sent0;
+    }
+    if (sent != tasks || inQueue != tasks) {
+      throw new IllegalStateException(
+          "the operator says it sent " + (long) sent + " tasks; the queue holds " + inQueue);
+    }
+    double sendAfter = QueueLimit.sendNow(rig.sqs(), "raw-send-after", rawMessages);
+    double rawSendBatch = (sendBefore + sendAfter) / 2;
     double rate = tasks / seconds;
     Result result =
         new Result(
             tasks,
             seconds,
             rate,
+            sendBefore,
+            sendAfter,
             rawSendBatch,
             rawInsert,
             rate / rawSendBatch,
@@ -85,7 +118,14 @@ final class FanOut {
         "(3) fan-out of %,d tasks: %.1f s, %,.0f tasks/s (%.0f%% of raw send-batch, %.0f%% of raw"
             + " insert); %,d messages in the queue; CPU per task: operator %.2f ms, queue and API"
             + " %.2f ms",
-        tasks, seconds, rate, 100 * result.ofRawSend(), 100 * result.ofRawInsert(), inQueue);
+        tasks,
+        seconds,
+        rate,
+        100 * result.ofRawSend(),
+        100 * result.ofRawInsert(),
+        inQueue,
+        cpuPerTask.operator(),
+        cpuPerTask.queueAndApi());
     return result;
   }
 }

@@ -79,21 +79,30 @@ public final class Main {
       progress.say(
           "operator (pid %d) and a worker ready, a first Job done", operator.process().pid());
 
+      QueueLimit raw = new QueueLimit(rig.sqs(), "raw-queue-limit");
       QueueLimit.Result queue =
-          new QueueLimit(rig.sqs(), "raw-queue-limit")
-              .measure(o.queueMessages(), Math.max(1000, o.queueMessages() / 2), new int[] {4, 8});
+          raw.measure(o.queueMessages(), Math.max(1000, o.queueMessages() / 2), new int[] {4, 8});
       progress.say(
-          "(1) send-batch %,.0f msg/s; receive + delete-batch %s msg/s; queue limit %,.0f msg/s",
-          queue.sendBatch(), queue.drainByConsumers(), queue.limit());
+          "(1) send-batch %,.0f msg/s; receive + delete-batch %s; queue limit %,.0f msg/s; CPU per"
+              + " message %.2f ms",
+          queue.sendBatch(),
+          queue.drainByConsumers().entrySet().stream()
+              .map(e -> String.format("%,.0f msg/s with %d consumers", e.getValue(), e.getKey()))
+              .toList(),
+          queue.limit(),
+          queue.cpuMsPerMessage());
 
       try (JobWatch watch = new JobWatch(rig.api().client())) {
         EndToEnd.Result e2e =
-            new EndToEnd(rig, watch, progress).run(o.e2eTasks(), o.workerCounts(), queue.limit());
+            new EndToEnd(rig, watch, progress, raw).run(o.e2eTasks(), o.workerCounts());
+        raw.delete();
         Latency.Result latency = new Latency(rig, watch, progress).run(o.latencyRuns());
         rig.stopWorkers(EndToEnd.POOL);
-        FanOut.Result fanOut = new FanOut(rig, progress).run(o.fanoutTasks(), queue.sendBatch());
+        FanOut.Result fanOut = new FanOut(rig, progress).run(o.fanoutTasks(), o.queueMessages());
+        int most = o.workerCounts()[o.workerCounts().length - 1];
         StatusCost.Result status =
-            new StatusCost(rig, watch, progress).run(o.fanoutTasks(), o.bulkWorkers());
+            new StatusCost(rig, watch, progress)
+                .run(o.fanoutTasks(), rig.get("e2e-" + most), o.runFanOutJob() ? most : 0);
         return new Results(
             Machine.now(loadAtStart),
             progress.elapsedSeconds(),

@@ -8,11 +8,11 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The memory of some processes over a stretch of the benchmark: the heap in use, read from each
- * JVM's {@code /metrics} every 200 ms and from its GC log (the heap before each collection is the
+ * JVM's {@code /metrics} every second and from its GC log (the heap before each collection is the
  * peak since the last); the heap left after collecting; and the resident set's high-water mark.
  */
 final class MemoryWatch {
-  private static final long PERIOD_MILLIS = 200;
+  private static final long PERIOD_MILLIS = 1000;
 
   /** One process's figures, in bytes; -1 where not known. */
   record Figures(long peakHeap, long heapAfterGc, long peakRss, int collections) {

@@ -13,7 +13,7 @@ record Options(
     int e2eTasks,
     int[] workerCounts,
     int fanoutTasks,
-    int bulkWorkers,
+    boolean runFanOutJob,
     int latencyRuns,
     boolean jfr) {
 
@@ -27,6 +27,8 @@ record Options(
         --workers LIST       worker counts of the end-to-end runs (default 1,2,4)
         --fanout-tasks N     tasks of the fan-out Job (default 100000)
         --latency-runs N     1-task Jobs for the latency (default 20)
+        --run-fanout-job     also run the fan-out Job to its end with the most workers, for
+                             status writes and sizes at full size (minutes more)
         --jfr                record a JFR profile of each process into the run directory
         --root DIR           the repository (default: the current directory)
         --out DIR            where benchmarks.json and benchmarks.md go (default bench/target)
@@ -41,6 +43,7 @@ record Options(
     int fanout = 100_000;
     int latency = 20;
     boolean jfr = false;
+    boolean runFanOutJob = false;
     List<String> rest = new ArrayList<>(Arrays.asList(args));
     while (!rest.isEmpty()) {
       String arg = rest.remove(0);
@@ -57,6 +60,7 @@ record Options(
         case "--fanout-tasks" -> fanout = positive(arg, rest);
         case "--latency-runs" -> latency = positive(arg, rest);
         case "--jfr" -> jfr = true;
+        case "--run-fanout-job" -> runFanOutJob = true;
         case "--root" -> root = Path.of(value(arg, rest)).toAbsolutePath();
         case "--out" -> out = Path.of(value(arg, rest)).toAbsolutePath();
         case "-h", "--help" -> throw new UsageException("");
@@ -73,7 +77,7 @@ record Options(
         e2e,
         workers,
         fanout,
-        workers[workers.length - 1],
+        runFanOutJob,
         latency,
         jfr);
   }

@@ -25,6 +25,7 @@ import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
  */
 final class QueueLimit {
   static final int SEND_THREADS = 8;
+  static final int DRAIN_CONSUMERS = 8;
   private static final long TIMEOUT_SECONDS = 300;
 
   /** Rates in messages per second; {@code limit} is the best drain, the task path's ceiling. */
@@ -33,7 +34,8 @@ final class QueueLimit {
       List<Double> sendBatchSamples,
       double sendBatch,
       Map<Integer, Double> drainByConsumers,
-      double limit) {}
+      double limit,
+      double cpuMsPerMessage) {}
 
   private final SqsClient sqs;
   private final String queueUrl;
@@ -69,17 +71,44 @@ final class QueueLimit {
     drain(warmup, consumerCounts[consumerCounts.length - 1]);
     List<Double> sends = new ArrayList<>();
     Map<Integer, Double> drains = new LinkedHashMap<>();
+    long cpu = CpuTime.self();
     for (int consumers : consumerCounts) {
       sends.add(send(messages));
       drains.put(consumers, drain(messages, consumers));
     }
-    sqs.deleteQueue(b -> b.queueUrl(queueUrl));
+    // Sent, received and deleted, server and clients: what one message costs on its own.
+    double cpuMsPerMessage =
+        (CpuTime.self() - cpu) / 1e6 / ((long) messages * consumerCounts.length);
     return new Result(
         messages,
         sends,
         sends.stream().mapToDouble(Double::doubleValue).max().orElse(0),
         drains,
-        drains.values().stream().mapToDouble(Double::doubleValue).max().orElse(0));
+        drains.values().stream().mapToDouble(Double::doubleValue).max().orElse(0),
+        cpuMsPerMessage);
+  }
+
+  /**
+   * The drain rate now, for a figure measured next to it: the machine's other load changes within
+   * minutes, and a ratio to a rate measured earlier would carry that change.
+   */
+  double drainNow(int messages) throws Exception {
+    send(messages);
+    return drain(messages, DRAIN_CONSUMERS);
+  }
+
+  /** The send-batch rate now, on a queue of its own that is deleted after. */
+  static double sendNow(SqsClient sqs, String queueName, int messages) throws Exception {
+    QueueLimit queue = new QueueLimit(sqs, queueName);
+    try {
+      return queue.send(messages);
+    } finally {
+      queue.delete();
+    }
+  }
+
+  void delete() {
+    sqs.deleteQueue(b -> b.queueUrl(queueUrl));
   }
 
   /** Sends {@code messages} in batches of 10 from {@link #SEND_THREADS} threads; msg/s. */

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /** The figures as a Markdown table (what docs/benchmarks.md holds) and as JSON. */
 final class Report {
@@ -32,6 +33,12 @@ final class Report {
               ""));
     }
     rows.add(row("1", "**queue limit** (best of the above drains)", rate(q.limit(), "msg/s"), ""));
+    rows.add(
+        row(
+            "1",
+            "CPU per message sent, received and deleted (server and clients)",
+            String.format("%.2f ms", q.cpuMsPerMessage()),
+            ""));
     for (EndToEnd.Run run : r.endToEnd().runs()) {
       boolean widest = run == r.endToEnd().widest();
       rows.add(
@@ -41,8 +48,11 @@ final class Report {
                   "%,d noop tasks, %d worker%s, create → Succeeded",
                   run.tasks(), run.workers(), run.workers() == 1 ? "" : "s"),
               String.format(
-                  "%.1f s, %s, %.0f%% of (1)",
-                  run.seconds(), rate(run.tasksPerSecond(), "tasks/s"), 100 * run.ofQueueLimit()),
+                  "%.1f s, %s; %.0f%% of the queue's drain rate just before (%s)",
+                  run.seconds(),
+                  rate(run.tasksPerSecond(), "tasks/s"),
+                  100 * run.ofQueueLimit(),
+                  rate(run.queueLimitNow(), "msg/s")),
               widest ? target(r, 0) : ""));
     }
     for (EndToEnd.Run run : r.endToEnd().runs()) {
@@ -52,7 +62,9 @@ final class Report {
               String.format(
                   "CPU per task, %d worker%s: operator · workers · queue and API (this JVM)",
                   run.workers(), run.workers() == 1 ? "" : "s"),
-              cpu(run.cpuMsPerTask()),
+              cpu(run.cpuMsPerTask())
+                  + String.format(
+                      ", %.1f× a message of (1)", run.cpuMsPerTask().total() / q.cpuMsPerMessage()),
               ""));
     }
     FanOut.Result f = r.fanOut();
@@ -65,13 +77,17 @@ final class Report {
     rows.add(
         row(
             "3",
-            "raw send-batch (1) · raw JDBC batch insert (H2 file)",
-            rate(f.rawSendBatch(), "msg/s") + " · " + rate(f.rawInsert(), "rows/s"),
+            "raw send-batch just before · just after · raw JDBC batch insert (H2 file)",
+            rate(f.rawSendBatchBefore(), "msg/s")
+                + " · "
+                + rate(f.rawSendBatchAfter(), "msg/s")
+                + " · "
+                + rate(f.rawInsert(), "rows/s"),
             ""));
     rows.add(
         row(
             "3",
-            "fan-out ÷ raw send-batch · ÷ raw insert",
+            "fan-out ÷ raw send-batch (mean of the two) · ÷ raw insert",
             String.format("%.0f%% · %.0f%%", 100 * f.ofRawSend(), 100 * f.ofRawInsert()),
             target(r, 1)));
     rows.add(
@@ -82,41 +98,67 @@ final class Report {
                 "%.2f ms · %.2f ms", f.cpuMsPerTask().operator(), f.cpuMsPerTask().queueAndApi()),
             ""));
     EndToEnd.Run widest = r.endToEnd().widest();
-    StatusCost.Run bulk = r.status().run();
+    List<EndToEnd.Run> runs = r.endToEnd().runs();
+    String counts =
+        String.join(" · ", runs.stream().map(run -> Integer.toString(run.workers())).toList());
     rows.add(
         row(
             "4",
-            String.format(
-                "status writes per 1,000 tasks: (2) with %d workers · the %,d-task Job",
-                widest.workers(), bulk.tasks()),
-            String.format("%.1f · %.1f", widest.writesPer1000Tasks(), bulk.writesPer1000Tasks()),
+            "status writes per 1,000 tasks in (2), with " + counts + " workers",
+            join(runs, run -> String.format("%.1f", run.writesPer1000Tasks())),
             target(r, 2)));
     rows.add(
         row(
             "4",
-            "409 conflicts per 1,000 status writes: the same two",
-            String.format(
-                "%.0f · %.0f", widest.conflictsPer1000Writes(), bulk.conflictsPer1000Writes()),
+            "409 conflicts per 1,000 status writes, the same",
+            join(runs, run -> String.format("%.0f", run.conflictsPer1000Writes())),
+            ""));
+    rows.add(
+        row(
+            "4",
+            "receive calls per task, the same",
+            join(runs, run -> String.format("%.2f", run.receivesPerTask())),
             ""));
     rows.add(
         row(
             "4",
             String.format(
-                "status of the %,d-task Job (%d workers): at the end · largest seen",
-                bulk.tasks(), bulk.workers()),
-            bytes(bulk.statusBytesAtEnd()) + " · " + bytes(bulk.peakStatusBytes()),
-            target(r, 3)));
+                "status of the %,d-task Job of (2) with %d workers: largest seen",
+                widest.tasks(), widest.workers()),
+            bytes(widest.peakStatusBytes()),
+            ""));
     StatusCost.RandomOrder random = r.status().randomOrder();
     rows.add(
         row(
             "4",
-            "the same, tasks finishing in random order (replayed): largest · at the end",
             String.format(
-                "%s (at %.0f%% done) · %s",
+                "status of a %,d-task Job whose tasks finish in random order: at the end ·"
+                    + " largest (replayed)",
+                random.tasks()),
+            String.format(
+                "%s · %s (at %.0f%% done)",
+                bytes(random.endStatusBytes()),
                 bytes(random.peakStatusBytes()),
-                100 * random.peakAtDone(),
-                bytes(random.endStatusBytes())),
-            ""));
+                100 * random.peakAtDone()),
+            target(r, 3)));
+    StatusCost.Run bulk = r.status().run();
+    if (bulk != null) {
+      rows.add(
+          row(
+              "4",
+              String.format(
+                  "the %,d-task Job of (3) run by %d workers: tasks/s · writes per 1,000 tasks ·"
+                      + " 409s per 1,000 writes · status at the end · largest",
+                  bulk.tasks(), bulk.workers()),
+              String.format(
+                  "%,.0f · %.1f · %.0f · %s · %s",
+                  bulk.tasksPerSecond(),
+                  bulk.writesPer1000Tasks(),
+                  bulk.conflictsPer1000Writes(),
+                  bytes(bulk.statusBytesAtEnd()),
+                  bytes(bulk.peakStatusBytes())),
+              ""));
+    }
     Latency.Result l = r.latency();
     rows.add(
         row(
@@ -182,6 +224,10 @@ final class Report {
     return bytes < 10 * 1024
         ? String.format("%,d B", bytes)
         : String.format("%,.1f KiB", bytes / 1024.0);
+  }
+
+  private static String join(List<EndToEnd.Run> runs, Function<EndToEnd.Run, String> figure) {
+    return String.join(" · ", runs.stream().map(figure).toList());
   }
 
   private static String cpu(CpuTime.PerTask cpu) {

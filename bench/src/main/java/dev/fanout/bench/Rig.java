@@ -133,9 +133,15 @@ final class Rig implements AutoCloseable {
   }
 
   void stopWorkers(String pool) {
-    List<Node> stopping = workers(pool);
+    scaleDown(pool, 0);
+  }
+
+  /** Stops the newest workers of {@code pool} until {@code count} are left. */
+  void scaleDown(String pool, int count) {
+    List<Node> all = workers(pool);
+    List<Node> stopping = all.subList(count, all.size());
     stopping.parallelStream().forEach(w -> w.process().stop(Duration.ofSeconds(30)));
-    workers.removeAll(stopping);
+    workers.removeAll(List.copyOf(stopping));
   }
 
   private Node start(String name, Path jar, Map<String, String> env, int port, String pool)

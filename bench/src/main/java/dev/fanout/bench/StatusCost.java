@@ -13,13 +13,14 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * (4) Status cost at scale: the fanned-out Job of (3) run to the end by W workers (status writes,
- * 409s, the status's size at the end and at its largest); and the same Job's status had its tasks
- * finished in random order, the worst case for the index sets, replayed through the workers' own
- * merge ({@link WorkerFields}) in batches as a worker writes them.
+ * (4) Status cost at scale. Writes and 409s per task come from the end-to-end runs (2). The size: a
+ * Job of {@code tasks} tasks whose tasks finish in random order, the worst case for the index sets,
+ * replayed through the workers' own merge ({@link WorkerFields}) in batches as a worker writes
+ * them, starting from a real finished Job's status. With {@code --run-fanout-job} the fanned-out
+ * Job of (3) is also run to the end by workers, for the real thing at full size.
  */
 final class StatusCost {
-  private static final Duration LIMIT = Duration.ofMinutes(10);
+  private static final Duration LIMIT = Duration.ofMinutes(30);
 
   /** A worker writes once 100 outcomes wait (or every 250 ms); one batch of the replay. */
   static final int BATCH = 100;
@@ -42,7 +43,8 @@ final class StatusCost {
       double peakAtDone,
       int endStatusBytes) {}
 
-  record Result(Run run, RandomOrder randomOrder) {}
+  /** {@code run} is null unless asked for. */
+  record Result(RandomOrder randomOrder, Run run) {}
 
   private final Rig rig;
   private final JobWatch watch;
@@ -54,14 +56,26 @@ final class StatusCost {
     this.progress = progress;
   }
 
-  Result run(int tasks, int workers) throws Exception {
+  /**
+   * @param finished a Job that succeeded, whose status is the replay's model
+   * @param runWorkers workers to run the fanned-out Job to its end with; 0 for none
+   */
+  Result run(int tasks, Job finished, int runWorkers) throws Exception {
+    RandomOrder random = randomOrder(finished.getStatus(), tasks, 42);
+    progress.say(
+        "(4) %,d tasks finishing in random order: status at most %,d bytes (at %.0f%% done),"
+            + " %,d at the end",
+        tasks, random.peakStatusBytes(), 100 * random.peakAtDone(), random.endStatusBytes());
+    return new Result(random, runWorkers == 0 ? null : runFanOutJob(tasks, runWorkers));
+  }
+
+  private Run runFanOutJob(int tasks, int workers) throws Exception {
     long start = System.nanoTime();
     List<Rig.Node> nodes = rig.scaleWorkers(FanOut.POOL, workers);
     long end = watch.awaitSucceeded(FanOut.JOB, LIMIT);
     double seconds = (end - start) / 1e9;
     double writes = EndToEnd.sum(nodes, "fanout_status_writes_total");
     double conflicts = EndToEnd.sum(nodes, "fanout_status_conflicts_total");
-    Job done = rig.get(FanOut.JOB);
     Run run =
         new Run(
             tasks,
@@ -70,8 +84,9 @@ final class StatusCost {
             tasks / seconds,
             1000 * writes / tasks,
             writes == 0 ? 0 : 1000 * conflicts / writes,
-            JobWatch.statusBytes(done),
+            JobWatch.statusBytes(rig.get(FanOut.JOB)),
             watch.track(FanOut.JOB).maxStatusBytes);
+    rig.stopWorkers(FanOut.POOL);
     progress.say(
         "(4) the %,d-task Job run by %d workers (JVM start included): %.1f s, %,.0f tasks/s;"
             + " %.1f status writes per 1,000 tasks, %.0f 409s per 1,000 writes; status %,d bytes"
@@ -84,12 +99,7 @@ final class StatusCost {
         run.conflictsPer1000Writes(),
         run.statusBytesAtEnd(),
         run.peakStatusBytes());
-    RandomOrder random = randomOrder(done.getStatus(), tasks, 42);
-    progress.say(
-        "(4) tasks finishing in random order: status at most %,d bytes (at %.0f%% done), %,d at"
-            + " the end",
-        random.peakStatusBytes(), 100 * random.peakAtDone(), random.endStatusBytes());
-    return new Result(run, random);
+    return run;
   }
 
   /**
@@ -103,6 +113,7 @@ final class StatusCost {
     }
     Collections.shuffle(order, new Random(seed));
     JobStatus status = Serialization.clone(finalStatus);
+    status.setTotal(tasks);
     WorkerFields fields = WorkerFields.of(null, tasks);
     int peak = 0;
     int peakAt = 0;

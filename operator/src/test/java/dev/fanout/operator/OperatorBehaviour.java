@@ -9,6 +9,8 @@ import dev.fanout.api.Job;
 import dev.fanout.api.JobCondition;
 import dev.fanout.api.JobPhase;
 import dev.fanout.api.TaskSource;
+import dev.fanout.common.queue.Messages;
+import dev.fanout.common.queue.Outcome;
 import dev.fanout.common.queue.TaskMessage;
 import dev.fanout.operator.db.JobRecord;
 import dev.fanout.operator.db.TaskRow;
@@ -17,6 +19,7 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -292,5 +295,69 @@ abstract class OperatorBehaviour {
               assertThat(row.getLastError()).startsWith("DeadLettered");
             });
     await().atMost(WAIT).until(() -> h.visibleMessages("default-dlq") == 0);
+  }
+
+  @Test
+  void outcomesSeveralToAMessageOrAloneReachTheirRowsAndAVerdictIsNotUndone() {
+    String uid = h.create(OperatorHarness.job("outcomes", 4)).getMetadata().getUid();
+    await().atMost(WAIT).until(() -> operator.store().countSent(uid) == 4);
+    String queue = h.sqs.getQueueUrl(b -> b.queueName(h.prefix + "outcomes")).queueUrl();
+    long start = 1_700_000_000_000L;
+    Outcome first = outcome(uid, 0, 1, Outcome.Kind.SUCCEEDED, null, start, 40);
+    Outcome retrying = outcome(uid, 1, 1, Outcome.Kind.RETRYING, "boom", start, 5);
+    Outcome failed = outcome(uid, 2, 3, Outcome.Kind.FAILED, "broken", start, 7);
+    h.sqs.sendMessage(
+        b ->
+            b.queueUrl(queue)
+                .messageBody(
+                    "["
+                        + Messages.encode(first)
+                        + ","
+                        + Messages.encode(retrying)
+                        + ","
+                        + Messages.encode(failed)
+                        + "]"));
+    // A late copy of task 2's outcome says it succeeded: the first verdict stays.
+    Outcome late = outcome(uid, 2, 2, Outcome.Kind.SUCCEEDED, null, start, 1);
+
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              List<TaskRow> rows = operator.store().rows(uid);
+              assertThat(rows.get(0).getState()).isEqualTo(TaskState.SUCCEEDED);
+              assertThat(rows.get(0).getStartedAt()).isEqualTo(Instant.ofEpochMilli(start));
+              assertThat(rows.get(0).getFinishedAt()).isEqualTo(Instant.ofEpochMilli(start + 40));
+              assertThat(rows.get(0).getDurationMs()).isEqualTo(40);
+              assertThat(rows.get(1).getState()).isEqualTo(TaskState.SENT);
+              assertThat(rows.get(1).getLastError()).isEqualTo("Error: boom");
+              assertThat(rows.get(2).getState()).isEqualTo(TaskState.FAILED);
+              assertThat(rows.get(2).getAttempts()).isEqualTo(3);
+            });
+    h.sqs.sendMessage(b -> b.queueUrl(queue).messageBody(Messages.encode(late)));
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> assertThat(operator.store().rows(uid).get(2).getDurationMs()).isEqualTo(1));
+    TaskRow row = operator.store().rows(uid).get(2);
+    assertThat(row.getState()).isEqualTo(TaskState.FAILED);
+    assertThat(row.getAttempts()).isEqualTo(3);
+  }
+
+  private static Outcome outcome(
+      String uid, int index, int attempt, Outcome.Kind kind, String message, long at, long ms) {
+    return new Outcome(
+        uid,
+        "default",
+        "outcomes",
+        index,
+        attempt,
+        kind,
+        message == null ? null : "Error",
+        message,
+        null,
+        at,
+        ms,
+        "w");
   }
 }

@@ -2,6 +2,7 @@ package dev.fanout.worker;
 
 import dev.fanout.common.queue.Messages;
 import dev.fanout.common.queue.Outcome;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -28,6 +29,9 @@ final class TaskQueue {
   private static final Logger log = LoggerFactory.getLogger(TaskQueue.class);
   static final int BATCH = 10;
   static final int MAX_DELAY_SECONDS = 900;
+
+  /** Ten of these fit in one SendMessageBatch, whose payload SQS caps at 256 KiB. */
+  static final int OUTCOME_MESSAGE_BYTES = 24 * 1024;
 
   private final SqsClient receiver;
   private final SqsClient sqs;
@@ -124,14 +128,14 @@ final class TaskQueue {
     String url = connector.endpoints().outcomesUrl();
     int refused =
         inBatches(
-            outcomes,
+            pack(outcomes),
             chunk -> {
               List<SendMessageBatchRequestEntry> entries = new ArrayList<>(chunk.size());
               for (int i = 0; i < chunk.size(); i++) {
                 entries.add(
                     SendMessageBatchRequestEntry.builder()
                         .id(Integer.toString(i))
-                        .messageBody(Messages.encode(chunk.get(i)))
+                        .messageBody(chunk.get(i))
                         .build());
               }
               var response = sqs.sendMessageBatch(r -> r.queueUrl(url).entries(entries));
@@ -140,6 +144,31 @@ final class TaskQueue {
     if (refused > 0) {
       throw new IllegalStateException("SQS refused " + refused + " outcome messages");
     }
+  }
+
+  /**
+   * The outcomes as message bodies, JSON arrays of up to {@link #OUTCOME_MESSAGE_BYTES} each: one
+   * message per outcome made the outcome queue cost as much as the task queue.
+   */
+  static List<String> pack(List<Outcome> outcomes) {
+    List<String> bodies = new ArrayList<>();
+    StringBuilder body = new StringBuilder();
+    int bytes = 0;
+    for (Outcome outcome : outcomes) {
+      String json = Messages.encode(outcome);
+      int size = json.getBytes(StandardCharsets.UTF_8).length;
+      if (bytes > 0 && bytes + size + 2 > OUTCOME_MESSAGE_BYTES) {
+        bodies.add(body.append(']').toString());
+        body.setLength(0);
+        bytes = 0;
+      }
+      body.append(bytes == 0 ? '[' : ',').append(json);
+      bytes += size + 1;
+    }
+    if (bytes > 0) {
+      bodies.add(body.append(']').toString());
+    }
+    return bodies;
   }
 
   /**

@@ -183,7 +183,7 @@ final class TestBed implements AutoCloseable {
       }
       List<DeleteMessageBatchRequestEntry> entries = new ArrayList<>();
       for (Message m : messages) {
-        outcomes.add(Messages.decodeOutcome(m.body()));
+        outcomes.addAll(Messages.decodeOutcomes(m.body()));
         entries.add(
             DeleteMessageBatchRequestEntry.builder()
                 .id(Integer.toString(entries.size()))

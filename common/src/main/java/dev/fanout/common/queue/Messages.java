@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.util.List;
 
 /** The JSON codec for queue messages; garbage is rejected with a {@link BadMessageException}. */
 public final class Messages {
@@ -43,8 +44,29 @@ public final class Messages {
   }
 
   public static Outcome decodeOutcome(String body) {
-    Outcome outcome = decode(body, Outcome.class);
-    if (outcome.jobUid() == null || outcome.kind() == null || outcome.index() < 0) {
+    return checked(decode(body, Outcome.class), body);
+  }
+
+  /**
+   * The outcomes in one message: a JSON array of them, as workers send them, several to a message
+   * so that the outcome queue costs a few calls per hundred tasks; or one outcome alone.
+   */
+  public static List<Outcome> decodeOutcomes(String body) {
+    if (body == null || !body.stripLeading().startsWith("[")) {
+      return List.of(decodeOutcome(body));
+    }
+    Outcome[] outcomes = decode(body, Outcome[].class);
+    for (Outcome outcome : outcomes) {
+      checked(outcome, body);
+    }
+    return List.of(outcomes);
+  }
+
+  private static Outcome checked(Outcome outcome, String body) {
+    if (outcome == null
+        || outcome.jobUid() == null
+        || outcome.kind() == null
+        || outcome.index() < 0) {
       throw new BadMessageException("not an outcome message: " + preview(body));
     }
     return outcome;

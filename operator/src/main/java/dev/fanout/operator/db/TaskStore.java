@@ -53,22 +53,48 @@ public final class TaskStore {
             return existing;
           }
           s.insert(job);
-          s.setJdbcBatchSize(INSERT_BATCH);
-          for (int i = 0; i < job.getTotal(); i++) {
-            s.insert(new TaskRow(job.getUid(), i, params == null ? null : params.apply(i)));
-          }
+          s.doWork(c -> insertRows(c, job, params));
           return job;
         });
   }
 
-  /** Up to {@code limit} unsent tasks, lowest index first. */
+  /**
+   * The rows as {@link TaskRow} would insert them, in plain JDBC batches: at 100,000 rows, going
+   * through the entity took twice as long, all of it before the first task could be sent.
+   */
+  private static void insertRows(Connection c, JobRecord job, IntFunction<String> params)
+      throws SQLException {
+    try (PreparedStatement insert =
+        c.prepareStatement(
+            "insert into fanout_task (job_uid, task_index, params, state, attempts)"
+                + " values (?, ?, ?, ?, 0)")) {
+      for (int i = 0; i < job.getTotal(); i++) {
+        insert.setString(1, job.getUid());
+        insert.setInt(2, i);
+        insert.setString(3, params == null ? null : params.apply(i));
+        insert.setString(4, TaskState.PENDING.name());
+        insert.addBatch();
+        if (i % INSERT_BATCH == INSERT_BATCH - 1) {
+          insert.executeBatch();
+        }
+      }
+      insert.executeBatch();
+    }
+  }
+
+  /**
+   * Up to {@code limit} unsent tasks, lowest index first. The order names every column of the
+   * (job_uid, state, task_index) index, equal as the first two are here: H2 then reads the index in
+   * order and stops at the limit, where {@code order by taskIndex} alone made it read and sort
+   * every pending row at each round of the fan-out (0.2 s a round at 50,000 pending rows).
+   */
   public List<PendingTask> pending(String uid, int limit) {
     return sessions.fromStatelessTransaction(
         s ->
             s
                 .createSelectionQuery(
                     "select taskIndex, params, sentAt from TaskRow where jobUid = :uid"
-                        + " and state = :state order by taskIndex",
+                        + " and state = :state order by jobUid, state, taskIndex",
                     Object[].class)
                 .setParameter("uid", uid)
                 .setParameter("state", TaskState.PENDING)
@@ -164,8 +190,7 @@ public final class TaskStore {
     List<OutcomeUpdate> ordered =
         updates.stream()
             .sorted(
-                Comparator.comparing(OutcomeUpdate::jobUid)
-                    .thenComparingInt(OutcomeUpdate::index))
+                Comparator.comparing(OutcomeUpdate::jobUid).thenComparingInt(OutcomeUpdate::index))
             .toList();
     sessions.inStatelessTransaction(s -> s.doWork(c -> applyAll(c, ordered)));
   }

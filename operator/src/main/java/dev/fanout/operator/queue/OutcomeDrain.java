@@ -77,7 +77,7 @@ public final class OutcomeDrain implements AutoCloseable {
     List<OutcomeUpdate> updates = new ArrayList<>(messages.size());
     for (Message m : messages) {
       try {
-        updates.add(update(Messages.decodeOutcome(m.body())));
+        Messages.decodeOutcomes(m.body()).forEach(o -> updates.add(update(o)));
       } catch (BadMessageException e) {
         bad.increment();
         log.warn("Outcome queue: removing a message nobody can read: {}", e.getMessage());
