@@ -1,5 +1,6 @@
 package dev.fanout.faults;
 
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -28,12 +29,31 @@ final class SharedBed implements ParameterResolver, BeforeEachCallback, AfterEac
 
   @Override
   public void beforeEach(ExtensionContext context) {
+    requirePostgres();
     bed(context).begin(context.getRequiredTestClass().getSimpleName());
   }
 
   @Override
   public void afterEach(ExtensionContext context) throws Exception {
     bed(context).end();
+  }
+
+  /**
+   * As every PostgreSQL test of the project: skipped, with a message, unless {@code
+   * FANOUT_TEST_PG_URL} says PostgreSQL is here, and failed instead under {@code
+   * FANOUT_REQUIRE_POSTGRES=1}. The bed runs a cluster of its own, with the same binaries.
+   */
+  private static void requirePostgres() {
+    if (System.getenv("FANOUT_TEST_PG_URL") != null) {
+      return;
+    }
+    String why =
+        "the fault tests need PostgreSQL (they run a cluster of their own): start it with"
+            + " eval \"$(scripts/postgres.sh start)\", which sets FANOUT_TEST_PG_URL";
+    if ("1".equals(System.getenv("FANOUT_REQUIRE_POSTGRES"))) {
+      throw new IllegalStateException("FANOUT_REQUIRE_POSTGRES=1 but " + why);
+    }
+    Assumptions.abort(why);
   }
 
   private static FaultBed bed(ExtensionContext context) {
