@@ -21,6 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -125,7 +126,11 @@ public final class TaskFanout implements AutoCloseable {
 
   private void schedule(String uid, Slot slot) {
     if (slot.running.compareAndSet(false, true)) {
-      passes.execute(() -> runPasses(uid, slot));
+      try {
+        passes.execute(() -> runPasses(uid, slot));
+      } catch (RejectedExecutionException closing) {
+        slot.running.set(false);
+      }
     }
   }
 
@@ -142,13 +147,17 @@ public final class TaskFanout implements AutoCloseable {
           slot.job.ref(),
           e.toString(),
           delay);
-      retries.schedule(
-          () -> {
-            slot.again.set(true);
-            schedule(uid, slot);
-          },
-          delay,
-          TimeUnit.SECONDS);
+      try {
+        retries.schedule(
+            () -> {
+              slot.again.set(true);
+              schedule(uid, slot);
+            },
+            delay,
+            TimeUnit.SECONDS);
+      } catch (RejectedExecutionException closing) {
+        // The operator is stopping: the next one resumes from the rows.
+      }
     } finally {
       slot.running.set(false);
       slots.computeIfPresent(uid, (k, s) -> s == slot && s.stopped ? null : s);
@@ -281,14 +290,24 @@ public final class TaskFanout implements AutoCloseable {
         0);
   }
 
+  /**
+   * Stops every pass after its current round: the round's sends finish and its rows are marked
+   * {@code SENT}, so that a restarted operator sends none of them again. (Shutting the senders down
+   * under a round would leave rows whose sends began and never confirmed, sent again late.)
+   */
   @Override
   public void close() {
+    slots.values().forEach(s -> s.stopped = true);
     slots.clear();
     retries.shutdownNow();
     passes.shutdown();
-    senders.shutdown();
     try {
       passes.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    senders.shutdown();
+    try {
       senders.awaitTermination(10, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
