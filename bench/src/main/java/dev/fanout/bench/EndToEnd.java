@@ -141,7 +141,7 @@ final class EndToEnd {
   static double sum(List<Rig.Node> nodes, String metric) {
     double sum = 0;
     for (Rig.Node node : nodes) {
-      sum += node.process().metrics().sum(metric);
+      sum += node.metrics().sum(metric);
     }
     return sum;
   }

@@ -67,7 +67,7 @@ final class FanOut {
         "(3) raw JDBC batch insert (H2 file, operator's schema): %,.0f rows/s; raw send-batch"
             + " %,.0f msg/s",
         rawInsert, sendBefore);
-    JavaProcess operator = rig.operator().process();
+    Rig.Node operator = rig.operator();
     double sent0 = operator.metrics().sum("fanout_tasks_sent_total");
     MemoryWatch memory = new MemoryWatch(List.of(rig.operator()), true);
     CpuTime.Snapshot cpu = CpuTime.Snapshot.take(rig.operator(), List.of());
@@ -112,7 +112,7 @@ final class FanOut {
             rate / rawSendBatch,
             rate / rawInsert,
             inQueue,
-            figures.get(operator.name()),
+            figures.get(operator.process().name()),
             cpuPerTask);
     progress.say(
         "(3) fan-out of %,d tasks: %.1f s, %,.0f tasks/s (%.0f%% of raw send-batch, %.0f%% of raw"

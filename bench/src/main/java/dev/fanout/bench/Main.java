@@ -1,5 +1,6 @@
 package dev.fanout.bench;
 
+import dev.fanout.sandbox.SandboxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
@@ -129,9 +130,9 @@ public final class Main {
     for (int attempt = 1; ; attempt++) {
       Rig.Node operator = rig.startOperator();
       try {
-        operator.process().awaitReady(Rig.READY);
+        operator.awaitReady();
         return operator;
-      } catch (IllegalStateException e) {
+      } catch (SandboxException e) {
         if (attempt == 3 || operator.process().isAlive()) {
           throw e;
         }

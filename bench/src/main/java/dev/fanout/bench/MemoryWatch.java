@@ -41,7 +41,7 @@ final class MemoryWatch {
     for (Rig.Node node : this.nodes) {
       gcMarks.put(node.process().name(), node.gc().mark());
       if (freshRssPeak) {
-        node.process().resetPeakRss();
+        node.resetPeakRss();
       }
     }
     sampler = Thread.ofPlatform().daemon().name("memory-watch").start(this::sample);
@@ -51,7 +51,7 @@ final class MemoryWatch {
     while (running) {
       for (Rig.Node node : nodes) {
         try {
-          sampled.merge(node.process().name(), node.process().metrics().heapUsedBytes(), Math::max);
+          sampled.merge(node.process().name(), node.metrics().heapUsedBytes(), Math::max);
         } catch (RuntimeException e) {
           // A busy process may miss one scrape; the GC log still has its peaks.
         }
@@ -79,7 +79,7 @@ final class MemoryWatch {
           new Figures(
               heap,
               gc.collections() == 0 ? -1 : gc.afterGc(),
-              node.process().peakRssBytes(),
+              node.peakRssBytes(),
               gc.collections()));
     }
     return figures;

@@ -7,14 +7,16 @@ import dev.fanout.common.queue.EmbeddedSqsServer;
 import dev.fanout.common.queue.QueueNames;
 import dev.fanout.common.queue.SqsClients;
 import dev.fanout.common.queue.SqsSettings;
+import dev.fanout.sandbox.ChildProcess;
+import dev.fanout.sandbox.MockApiServer;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import software.amazon.awssdk.services.sqs.SqsClient;
@@ -35,13 +37,65 @@ final class Rig implements AutoCloseable {
   private final List<String> extraJvmOptions;
   private final EmbeddedSqsServer queueServer;
   private final SqsClient sqs;
-  private final MockApi api;
+  private final MockApiServer api;
   private final Path kubeconfig;
   private Node operator;
   private final List<Node> workers = new ArrayList<>();
 
   /** A started process with its GC log. */
-  record Node(JavaProcess process, GcLog gc, String pool) {}
+  record Node(ChildProcess process, GcLog gc, String pool) {
+    /** Waits until its {@code /readyz} answers 200. */
+    void awaitReady() throws InterruptedException {
+      process.awaitReady(READY, "after " + READY.toSeconds() + " s", () -> false);
+    }
+
+    /** What its {@code /metrics} says now. */
+    MetricsText metrics() {
+      try {
+        HttpResponse<String> response = process.get("/metrics");
+        if (response.statusCode() != 200) {
+          throw new IllegalStateException(
+              process.name() + " /metrics answered " + response.statusCode());
+        }
+        return new MetricsText(response.body());
+      } catch (IOException e) {
+        throw new IllegalStateException(process.name() + " /metrics: " + e, e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(process.name() + " /metrics: interrupted", e);
+      }
+    }
+
+    /** The most memory it has had resident (VmHWM), in bytes; -1 where /proc has none. */
+    long peakRssBytes() {
+      try {
+        for (String line : Files.readAllLines(proc("status"))) {
+          if (line.startsWith("VmHWM:")) {
+            return Long.parseLong(line.substring(6).trim().split("\\s+")[0]) * 1024;
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        // Not Linux, or gone.
+      }
+      return -1;
+    }
+
+    /**
+     * Starts the resident-memory peak afresh from what it holds now (Linux: 5 into clear_refs), so
+     * that {@link #peakRssBytes} covers only what follows.
+     */
+    void resetPeakRss() {
+      try {
+        Files.writeString(proc("clear_refs"), "5");
+      } catch (IOException e) {
+        // Not Linux, or not allowed: the peak then covers the process's whole life.
+      }
+    }
+
+    private Path proc(String file) {
+      return Path.of("/proc", Long.toString(process.pid()), file);
+    }
+  }
 
   Rig(Path root, Path runDir, List<String> extraJvmOptions) throws IOException {
     this.root = root;
@@ -54,7 +108,7 @@ final class Rig implements AutoCloseable {
     }
     queueServer = EmbeddedSqsServer.start("127.0.0.1", 0);
     sqs = SqsClients.create(new SqsSettings(queueServer.endpoint(), null, NAMES), 64);
-    api = new MockApi();
+    api = new MockApiServer();
     kubeconfig = api.writeKubeconfig(runDir.resolve("kubeconfig"));
   }
 
@@ -74,7 +128,7 @@ final class Rig implements AutoCloseable {
     return sqs;
   }
 
-  MockApi api() {
+  MockApiServer api() {
     return api;
   }
 
@@ -127,7 +181,7 @@ final class Rig implements AutoCloseable {
       startWorker(pool);
     }
     for (Node node : workers(pool)) {
-      node.process().awaitReady(READY);
+      node.awaitReady();
     }
     return workers(pool);
   }
@@ -151,21 +205,20 @@ final class Rig implements AutoCloseable {
     for (String option : extraJvmOptions) {
       options.add(option.replace("{name}", runDir.resolve(name).toString()));
     }
-    JavaProcess process =
-        JavaProcess.start(name, jar, options, env, port, runDir.resolve(name + ".log"));
+    options.addAll(List.of("-jar", jar.toString()));
+    // A program started again under the same name (an operator that exited at start) gets a log
+    // of its own.
+    Path log = runDir.resolve(name + ".log");
+    for (int n = 2; Files.exists(log); n++) {
+      log = runDir.resolve(name + "." + n + ".log");
+    }
+    ChildProcess process = ChildProcess.start(name, options, false, env, port, log);
     return new Node(process, gc, pool);
   }
 
   private Map<String, String> baseEnv(int httpPort) {
-    Map<String, String> env = new HashMap<>(System.getenv());
-    env.keySet()
-        .removeIf(
-            k ->
-                k.startsWith("FANOUT_")
-                    || k.startsWith("AWS_")
-                    || k.startsWith("KUBERNETES_")
-                    || k.equals("KUBECONFIG")
-                    || k.equals("JAVA_TOOL_OPTIONS"));
+    Map<String, String> env = ChildProcess.strippedEnvironment(System.getenv());
+    env.remove("JAVA_TOOL_OPTIONS");
     env.put("KUBECONFIG", kubeconfig.toString());
     env.put("FANOUT_NAMESPACES", NAMESPACE);
     env.put("FANOUT_HTTP_PORT", Integer.toString(httpPort));

@@ -10,7 +10,11 @@ import dev.fanout.api.Job;
 import dev.fanout.api.JobCondition;
 import dev.fanout.api.JobPhase;
 import dev.fanout.api.TaskFailure;
+import dev.fanout.sandbox.ChildProcess;
+import dev.fanout.sandbox.FanoutProcesses;
+import dev.fanout.sandbox.SandboxException;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -51,8 +55,8 @@ class RunningFanoutIT {
   private static Path operatorKubeconfig;
   private static Path workerKubeconfig;
   private static int queuePort;
-  private static JarProcess operator;
-  private static final List<JarProcess> workers = new ArrayList<>();
+  private static ChildProcess operator;
+  private static final List<ChildProcess> workers = new ArrayList<>();
 
   @BeforeAll
   static void installChartAndStartOperator() throws Exception {
@@ -72,11 +76,11 @@ class RunningFanoutIT {
         .outOrFail();
     operatorKubeconfig = kubeconfigOf(OPERATOR_SA);
     workerKubeconfig = kubeconfigOf(WORKER_SA);
-    queuePort = JarProcess.freePort();
+    queuePort = FanoutProcesses.freePorts(1)[0];
     operator =
-        JarProcess.start(
+        startJar(
             "operator",
-            jar("operator/target/fanout-operator.jar"),
+            "operator/target/fanout-operator.jar",
             Map.ofEntries(
                 entry("KUBECONFIG", operatorKubeconfig.toString()),
                 entry("FANOUT_NAMESPACES", JOBS_NS),
@@ -85,9 +89,8 @@ class RunningFanoutIT {
                 entry("FANOUT_SQS_EMBEDDED_PORT", String.valueOf(queuePort)),
                 // A retried task's second delivery goes to the dead-letter queue, so that the
                 // dead-letter path (and the verbs it needs) runs too.
-                entry("FANOUT_MAX_RECEIVE_COUNT", "1")),
-            kube.dir());
-    operator.awaitReady(Duration.ofSeconds(120));
+                entry("FANOUT_MAX_RECEIVE_COUNT", "1")));
+    awaitReady(operator);
   }
 
   /** A kubeconfig with a token of the chart's ServiceAccount, as its pods would get. */
@@ -100,8 +103,38 @@ class RunningFanoutIT {
     return kube.kubeconfigWithToken(serviceAccount, token, JOBS_NS);
   }
 
-  private static Path jar(String path) {
-    return ControlPlane.repositoryRoot().resolve(path);
+  /**
+   * Starts {@code java -jar jar} as a pod would run it: configured only by {@code env} (nothing of
+   * this JVM's Fanout, AWS or Kubernetes settings) and its HTTP port, its output in a log file.
+   */
+  private static ChildProcess startJar(String name, String jar, Map<String, String> env)
+      throws IOException {
+    Path file = ControlPlane.repositoryRoot().resolve(jar);
+    if (!Files.isRegularFile(file)) {
+      throw new AssertionError(file + " is missing: build it (./mvnw -pl kube-tests -am verify)");
+    }
+    int httpPort = FanoutProcesses.freePorts(1)[0];
+    Map<String, String> childEnv = ChildProcess.strippedEnvironment(System.getenv());
+    childEnv.putAll(env);
+    childEnv.put("FANOUT_HTTP_PORT", String.valueOf(httpPort));
+    // C1 only: three JVMs start on a small machine; these runs are not CPU-bound.
+    List<String> java = List.of("-XX:TieredStopAtLevel=1", "-jar", file.toString());
+    Path log = Files.createDirectories(kube.dir()).resolve(name + ".log");
+    return ChildProcess.start(name, java, false, childEnv, httpPort, log);
+  }
+
+  private static void awaitReady(ChildProcess process) throws InterruptedException {
+    try {
+      process.awaitReady(Duration.ofSeconds(120), "after 120 s", () -> false);
+    } catch (SandboxException e) {
+      throw new AssertionError(e.getMessage(), e);
+    }
+  }
+
+  /** A process's own Prometheus metrics. */
+  private static ApiServerMetrics metricsOf(ChildProcess process)
+      throws IOException, InterruptedException {
+    return ApiServerMetrics.parse(process.get("/metrics").body());
   }
 
   /**
@@ -114,28 +147,32 @@ class RunningFanoutIT {
     }
     for (int i = 1; i <= 2; i++) {
       workers.add(
-          JarProcess.start(
+          startJar(
               "worker-" + i,
-              jar("worker/target/fanout-worker.jar"),
+              "worker/target/fanout-worker.jar",
               Map.ofEntries(
                   entry("KUBECONFIG", workerKubeconfig.toString()),
                   entry("FANOUT_NAMESPACES", JOBS_NS),
                   entry("AWS_ENDPOINT_URL_SQS", "http://localhost:" + queuePort),
                   entry("FANOUT_WORKER_ID", "worker-" + i),
                   // Short long polls: a stopping worker waits for its poll to end.
-                  entry("FANOUT_RECEIVE_WAIT_SECONDS", "3")),
-              kube.dir()));
+                  entry("FANOUT_RECEIVE_WAIT_SECONDS", "3"))));
     }
-    for (JarProcess worker : workers) {
-      worker.awaitReady(Duration.ofSeconds(120));
+    for (ChildProcess worker : workers) {
+      awaitReady(worker);
     }
   }
 
   @AfterAll
-  static void stopProcesses() throws InterruptedException {
-    JarProcess.stopAll(workers);
+  static void stopProcesses() {
+    // Workers first, then the operator, whose embedded queue they use; each gets 40 s (a worker
+    // finishes its long poll and drains first), then a kill.
+    long deadline = System.nanoTime() + Duration.ofSeconds(40).toNanos();
+    Map<ChildProcess, List<ProcessHandle>> stopping = new HashMap<>();
+    workers.forEach(w -> stopping.put(w, w.terminate()));
+    stopping.forEach((w, descendants) -> w.awaitStopped(descendants, deadline));
     if (operator != null) {
-      operator.close();
+      operator.stop(Duration.ofSeconds(40));
     }
   }
 
@@ -351,10 +388,9 @@ class RunningFanoutIT {
                 conflicts * 1000.0 / tasks,
                 reads,
                 seconds));
-    for (JarProcess worker : workers) {
+    for (ChildProcess worker : workers) {
       ApiServerMetrics own =
-          worker
-              .metrics()
+          metricsOf(worker)
               .since(workersBefore.getOrDefault(worker.name(), ApiServerMetrics.parse("")));
       report.append(
           "  %s: fanout_status_writes %d, fanout_status_conflicts %d%n"
@@ -372,8 +408,8 @@ class RunningFanoutIT {
   /** The running workers' own counters (none before the first Job: they start at zero). */
   private static Map<String, ApiServerMetrics> workerMetrics() throws Exception {
     Map<String, ApiServerMetrics> metrics = new HashMap<>();
-    for (JarProcess worker : workers) {
-      metrics.put(worker.name(), worker.metrics());
+    for (ChildProcess worker : workers) {
+      metrics.put(worker.name(), metricsOf(worker));
     }
     return metrics;
   }

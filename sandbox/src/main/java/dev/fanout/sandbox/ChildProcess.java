@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -19,7 +20,8 @@ import java.util.function.BooleanSupplier;
 /**
  * One program the sandbox runs: a JVM with the given environment, its output in a log file, its
  * health endpoint on a known port; waits for {@code /readyz} and stops it (SIGTERM, then a kill)
- * together with anything it started. The process-level fault tests run theirs through it too.
+ * together with anything it started. The process-level fault tests, the tests on a real API server
+ * and the benchmark run theirs through it too.
  */
 public final class ChildProcess {
   private static final Path SETPRIV = Path.of("/usr/bin/setpriv");
@@ -72,6 +74,22 @@ public final class ChildProcess {
     builder.redirectOutput(log.toFile());
     builder.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
     return new ChildProcess(name, builder.start(), log, httpPort, writesArchive);
+  }
+
+  /**
+   * {@code inherited} without the variables that would configure Fanout, AWS or Kubernetes: a child
+   * gets only the settings its starter gives it, as a pod gets only its manifest's.
+   */
+  public static Map<String, String> strippedEnvironment(Map<String, String> inherited) {
+    Map<String, String> env = new HashMap<>(inherited);
+    env.keySet()
+        .removeIf(
+            k ->
+                k.startsWith("FANOUT_")
+                    || k.startsWith("AWS_")
+                    || k.startsWith("KUBERNETES_")
+                    || k.equals("KUBECONFIG"));
+    return env;
   }
 
   static String java() {
@@ -145,14 +163,18 @@ public final class ChildProcess {
     }
   }
 
+  /** GETs {@code path} (say {@code /metrics}) from the process's HTTP port. */
+  public HttpResponse<String> get(String path) throws IOException, InterruptedException {
+    return HTTP.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
+            .timeout(Duration.ofSeconds(5))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
   private boolean ready() {
     try {
-      HttpResponse<String> response =
-          HTTP.send(
-              HttpRequest.newBuilder(URI.create("http://localhost:" + httpPort + "/readyz"))
-                  .timeout(Duration.ofSeconds(2))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> response = get("/readyz");
       lastProblem = response.statusCode() + " " + response.body().strip();
       return response.statusCode() == 200;
     } catch (IOException e) {
@@ -211,6 +233,15 @@ public final class ChildProcess {
     List<ProcessHandle> descendants = process.descendants().toList();
     process.destroy();
     return descendants;
+  }
+
+  /**
+   * Stops the process: SIGTERM, then a kill of it and what it started once {@code grace} is over.
+   *
+   * @return true when it had to be killed
+   */
+  public boolean stop(Duration grace) {
+    return awaitStopped(terminate(), System.nanoTime() + grace.toNanos());
   }
 
   /**

@@ -133,14 +133,7 @@ public final class FanoutProcesses {
   }
 
   private Map<String, String> baseEnv(int httpPort) {
-    Map<String, String> env = new HashMap<>(inheritedEnv);
-    env.keySet()
-        .removeIf(
-            k ->
-                k.startsWith("FANOUT_")
-                    || k.startsWith("AWS_")
-                    || k.startsWith("KUBERNETES_")
-                    || k.equals("KUBECONFIG"));
+    Map<String, String> env = ChildProcess.strippedEnvironment(inheritedEnv);
     env.put("KUBECONFIG", kubeconfig.toString());
     env.put("FANOUT_HTTP_PORT", String.valueOf(httpPort));
     return env;

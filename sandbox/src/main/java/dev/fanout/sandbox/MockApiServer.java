@@ -18,14 +18,15 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * fabric8's mock server in CRUD mode, plain HTTP on a free local port, with the real Job CRD
  * created first so the status subresource behaves as on a real server. It checks no schema or CEL
- * rule and answers no discovery requests, so kubectl cannot use it.
+ * rule and answers no discovery requests, so kubectl cannot use it. The benchmark runs its operator
+ * and workers against one too.
  */
-final class MockApiServer implements LocalKube {
+public final class MockApiServer implements LocalKube {
   private final KubernetesMockServer server;
   private final KubernetesClient client;
   private final String url;
 
-  MockApiServer() {
+  public MockApiServer() {
     randomizeUids();
     server =
         new KubernetesMockServer(
