@@ -68,7 +68,7 @@ public final class Main {
       recording.setDestination(runDir.resolve("bench.jfr"));
       recording.start();
     }
-    try (Rig rig = new Rig(o.root(), runDir, jvmOptions)) {
+    try (Rig rig = new Rig(o.root(), runDir, jvmOptions, o.concurrency(), o.operatorHeap())) {
       rig.startWorker(EndToEnd.POOL);
       Rig.Node operator = startOperator(rig, progress);
       try (JobWatch watch = new JobWatch(rig.api().client())) {
@@ -106,6 +106,12 @@ public final class Main {
                 .run(o.fanoutTasks(), rig.get("e2e-" + most), o.runFanOutJob() ? most : 0);
         return new Results(
             Machine.now(loadAtStart),
+            String.format(
+                "workers run %s tasks at once; the operator's heap is at most %s",
+                o.concurrency() > 0 ? o.concurrency() : "4 (their default)",
+                o.operatorHeap() != null
+                    ? o.operatorHeap() + " (-Xmx)"
+                    : "the JVM's default, a quarter of the memory"),
             progress.elapsedSeconds(),
             queue,
             e2e,

@@ -15,6 +15,8 @@ record Options(
     int fanoutTasks,
     boolean runFanOutJob,
     int latencyRuns,
+    int concurrency,
+    String operatorHeap,
     boolean jfr) {
 
   static final String USAGE =
@@ -29,6 +31,8 @@ record Options(
         --latency-runs N     1-task Jobs for the latency (default 20)
         --run-fanout-job     also run the fan-out Job to its end with the most workers, for
                              status writes and sizes at full size (minutes more)
+        --concurrency N      tasks each worker runs at once (default: the worker's own, 4)
+        --operator-heap SIZE the operator's largest heap, as -Xmx (say 256m; default: the JVM's)
         --jfr                record a JFR profile of each process into the run directory
         --root DIR           the repository (default: the current directory)
         --out DIR            where benchmarks.json and benchmarks.md go (default bench/target)
@@ -43,6 +47,8 @@ record Options(
     int fanout = 100_000;
     int latency = 20;
     boolean jfr = false;
+    int concurrency = 0;
+    String operatorHeap = null;
     boolean runFanOutJob = false;
     List<String> rest = new ArrayList<>(Arrays.asList(args));
     while (!rest.isEmpty()) {
@@ -59,6 +65,14 @@ record Options(
         case "--workers" -> workers = counts(arg, value(arg, rest));
         case "--fanout-tasks" -> fanout = positive(arg, rest);
         case "--latency-runs" -> latency = positive(arg, rest);
+        case "--concurrency" -> concurrency = positive(arg, rest);
+        case "--operator-heap" -> {
+          operatorHeap = value(arg, rest);
+          if (!operatorHeap.matches("[1-9][0-9]*[kKmMgG]?")) {
+            throw new UsageException(
+                "--operator-heap must be a size such as 256m, was \"" + operatorHeap + "\"");
+          }
+        }
         case "--jfr" -> jfr = true;
         case "--run-fanout-job" -> runFanOutJob = true;
         case "--root" -> root = Path.of(value(arg, rest)).toAbsolutePath();
@@ -79,6 +93,8 @@ record Options(
         fanout,
         runFanOutJob,
         latency,
+        concurrency,
+        operatorHeap,
         jfr);
   }
 

@@ -200,6 +200,7 @@ final class Report {
             m.loadAverageAtEnd(),
             m.date(),
             r.seconds()));
+    out.append("Settings: ").append(r.settings()).append(".\n\n");
     out.append("| | measure | figure | target |\n|---|---|---|---|\n");
     for (String[] cells : rows) {
       out.append("| ").append(String.join(" | ", cells)).append(" |\n");

@@ -5,6 +5,7 @@ import java.util.List;
 /** Every figure of one run, with the machine and the targets checked against them. */
 record Results(
     Machine machine,
+    String settings,
     double seconds,
     QueueLimit.Result queue,
     EndToEnd.Result endToEnd,

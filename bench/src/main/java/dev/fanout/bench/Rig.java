@@ -35,6 +35,8 @@ final class Rig implements AutoCloseable {
   private final Path root;
   private final Path runDir;
   private final List<String> extraJvmOptions;
+  private final int concurrency;
+  private final String operatorHeap;
   private final EmbeddedSqsServer queueServer;
   private final SqsClient sqs;
   private final MockApiServer api;
@@ -97,10 +99,17 @@ final class Rig implements AutoCloseable {
     }
   }
 
-  Rig(Path root, Path runDir, List<String> extraJvmOptions) throws IOException {
+  /**
+   * @param concurrency each worker's {@code FANOUT_WORKER_CONCURRENCY}; 0: the worker's default
+   * @param operatorHeap the operator's {@code -Xmx}; null: the JVM's default
+   */
+  Rig(Path root, Path runDir, List<String> extraJvmOptions, int concurrency, String operatorHeap)
+      throws IOException {
     this.root = root;
     this.runDir = runDir;
     this.extraJvmOptions = extraJvmOptions;
+    this.concurrency = concurrency;
+    this.operatorHeap = operatorHeap;
     for (Path jar : List.of(operatorJar(), workerJar())) {
       if (!Files.isRegularFile(jar)) {
         throw new IllegalStateException(jar + " is missing: build first (scripts/bench.sh does)");
@@ -164,6 +173,9 @@ final class Rig implements AutoCloseable {
     // Long polls return as soon as a message comes, whatever this is; it only bounds how long a
     // stopping worker waits for its last poll to end.
     env.put("FANOUT_RECEIVE_WAIT_SECONDS", "5");
+    if (concurrency > 0) {
+      env.put("FANOUT_WORKER_CONCURRENCY", Integer.toString(concurrency));
+    }
     Node worker = start(name, workerJar(), env, port, pool);
     workers.add(worker);
     return worker;
@@ -202,6 +214,9 @@ final class Rig implements AutoCloseable {
       throws IOException {
     GcLog gc = new GcLog(runDir.resolve(name + "-gc.log"));
     List<String> options = new ArrayList<>(List.of(gc.option()));
+    if (pool == null && operatorHeap != null) {
+      options.add("-Xmx" + operatorHeap);
+    }
     for (String option : extraJvmOptions) {
       options.add(option.replace("{name}", runDir.resolve(name).toString()));
     }
