@@ -147,8 +147,12 @@ public final class Main {
     }
   }
 
-  /** Library logs go to bench.log in the run directory (see logback.xml), not the terminal. */
+  /**
+   * Library logs go to bench.log in the run directory (see bench-logback.xml: the sandbox's jar on
+   * the classpath has a logback.xml of its own), not the terminal.
+   */
   private static void quietLibraries(Path runDir) {
+    System.setProperty("logback.configurationFile", "bench-logback.xml");
     System.setProperty("fanout.bench.log", runDir.resolve("bench.log").toString());
     LogManager.getLogManager().reset();
     java.util.logging.Logger.getLogger("").setLevel(Level.WARNING);
