@@ -283,6 +283,38 @@ class LifecycleIT {
   }
 
   @Test
+  void theDeadlineDoesNotRunWhileAJobIsSuspendedAndCountsAfreshFromItsResumption() {
+    Path file = dir.resolve("held-runs");
+    Job job = exec("held", 2, RECORD + file + "; exec sleep 300");
+    job.getSpec().setActiveDeadlineSeconds(3L);
+    job.getSpec().setSuspend(true);
+    fanout.create(job);
+    awaitPhase("held", JobPhase.Suspended);
+
+    // Held twice as long as the deadline: a deadline that counted the suspension would fire.
+    await()
+        .during(Duration.ofSeconds(6))
+        .atMost(Duration.ofSeconds(8))
+        .until(() -> status("held").getPhase() == JobPhase.Suspended);
+    assertThat(runs(file)).as("tasks run while suspended").isEmpty();
+
+    Instant resumed = Instant.now();
+    fanout.edit("held", spec -> spec.setSuspend(false));
+    awaitPhase("held", JobPhase.Failed);
+    JobStatus status = status("held");
+    assertThat(status.condition(JobCondition.FAILED).getReason()).isEqualTo("DeadlineExceeded");
+    Instant start = Instant.parse(status.getStartTime());
+    Duration ran = Duration.between(resumed, Instant.parse(status.getCompletionTime()));
+    System.out.printf(
+        "activeDeadlineSeconds 3, resumed after 6 s: failed %d ms after the resume%n",
+        ran.toMillis());
+    assertThat(start)
+        .as("startTime, reset on resumption")
+        .isAfterOrEqualTo(resumed.minusSeconds(1));
+    assertThat(ran).isBetween(Duration.ofSeconds(3), Duration.ofSeconds(8));
+  }
+
+  @Test
   void aFinishedJobIsDeletedTtlSecondsAfterItsCompletionAndItsRowsStayMarked() {
     Job job = LocalFanout.job("short-lived", "noop", 3);
     job.getSpec().setTtlSecondsAfterFinished(2);

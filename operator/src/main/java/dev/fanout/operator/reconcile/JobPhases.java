@@ -25,7 +25,7 @@ public final class JobPhases {
 
   /**
    * @param problems what is wrong with the spec (empty when valid)
-   * @param startTime when the Job started running, or null
+   * @param startTime when the Job started running, or last resumed; null before
    */
   public static Decision decide(
       JobSpec spec, JobStatus status, List<String> problems, Instant startTime, Instant now) {
@@ -60,6 +60,11 @@ public final class JobPhases {
                   + ")";
       return new Decision(JobPhase.Succeeded, "AllTasksFinished", message);
     }
+    // As with a Kubernetes Job, the deadline does not run while the Job is suspended, and counts
+    // afresh from its resumption (startTime is reset then).
+    if (spec.isSuspended()) {
+      return new Decision(JobPhase.Suspended, "JobSuspended", "spec.suspend is true");
+    }
     Duration left = deadlineLeft(spec, startTime, now);
     if (left != null && !left.isPositive()) {
       return new Decision(
@@ -68,9 +73,6 @@ public final class JobPhases {
           "the Job ran longer than spec.activeDeadlineSeconds ("
               + spec.getActiveDeadlineSeconds()
               + " s)");
-    }
-    if (spec.isSuspended()) {
-      return new Decision(JobPhase.Suspended, "JobSuspended", "spec.suspend is true");
     }
     return new Decision(JobPhase.Running, null, null);
   }

@@ -74,7 +74,7 @@ public class JobReconciler implements Reconciler<Job>, Cleaner<Job> {
         problems.addAll(TaskRows.ensure(store, job, status));
       }
     }
-    Instant startTime = startTime(status, problems, now);
+    Instant startTime = startTime(spec, status, problems, now);
     JobPhases.Decision decision = JobPhases.decide(spec, status, problems, startTime, now);
     switch (decision.phase()) {
       case Running -> {
@@ -103,9 +103,16 @@ public class JobReconciler implements Reconciler<Job>, Cleaner<Job> {
     return reschedule(job, decision, startTime, next, now);
   }
 
-  private static Instant startTime(JobStatus status, List<String> problems, Instant now) {
+  /**
+   * When the Job started; reset to now as it resumes from a suspension, as a Kubernetes Job's is,
+   * so that {@code activeDeadlineSeconds} counts the time it may run, not the time it was held.
+   */
+  private static Instant startTime(
+      JobSpec spec, JobStatus status, List<String> problems, Instant now) {
     if (status != null && status.getStartTime() != null) {
-      return Instant.parse(status.getStartTime());
+      boolean resuming =
+          status.getPhase() == JobPhase.Suspended && spec != null && !spec.isSuspended();
+      return resuming && problems.isEmpty() ? now : Instant.parse(status.getStartTime());
     }
     return problems.isEmpty() ? now : null;
   }
@@ -147,11 +154,11 @@ public class JobReconciler implements Reconciler<Job>, Cleaner<Job> {
         clock.instant());
   }
 
-  /** Timers, not polls: the deadline while running, the TTL once finished. */
+  /** Timers, not polls: the deadline while running (not while suspended), the TTL once finished. */
   private UpdateControl<Job> reschedule(
       Job job, JobPhases.Decision decision, Instant startTime, OperatorStatus next, Instant now) {
     UpdateControl<Job> control = UpdateControl.noUpdate();
-    if (decision.phase() == JobPhase.Running || decision.phase() == JobPhase.Suspended) {
+    if (decision.phase() == JobPhase.Running) {
       Duration left = JobPhases.deadlineLeft(job.getSpec(), startTime, now);
       if (left != null) {
         return control.rescheduleAfter(left.plusMillis(50));

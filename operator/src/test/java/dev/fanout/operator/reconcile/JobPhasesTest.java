@@ -49,6 +49,7 @@ class JobPhasesTest {
         "0-3, NULL, 0, 60, false, 60, Failed, DeadlineExceeded",
         "0-9, NULL, 0, 60, false, 61, Succeeded, AllTasksFinished",
         "0-3, NULL, 0, NULL, true, 0, Suspended, JobSuspended",
+        "0-3, NULL, 0, 60, true, 600, Suspended, JobSuspended",
         "0-3, 4-9, 0, NULL, true, 0, Failed, MaxFailedTasksExceeded",
       })
   void decidesThePhaseFromTheIndexSets(
