@@ -9,18 +9,18 @@
 # table, and writes bench/target/benchmarks.md and bench/target/benchmarks.json; logs, GC logs
 # (and with --jfr the JFR recordings) go to bench/target/run-<time>/. About 6 minutes on
 # 2 cores, the build included. Maven options go through MAVEN_ARGS (e.g. MAVEN_ARGS=-o).
-# Needs a JDK 21+: $JAVA_HOME, else java on the PATH.
+# Needs a JDK 21+: $JAVA_HOME, else the newest under /usr/lib/jvm, else java on the PATH
+# (scripts/lib/jdk.sh).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-if [ -n "${JAVA_HOME:-}" ]; then
-  JAVA="$JAVA_HOME/bin/java"
-else
-  JAVA="$(command -v java || true)"
-fi
-[ -n "$JAVA" ] && [ -x "$JAVA" ] || { echo "bench.sh: no java: set JAVA_HOME to a JDK 21+" >&2; exit 1; }
+. "$ROOT/scripts/lib/jdk.sh"
+JDK="$(find_jdk 21)"
+[ -n "$JDK" ] || { echo "bench.sh: no JDK 21 or newer in \$JAVA_HOME, /usr/lib/jvm or on the PATH: install one and set JAVA_HOME" >&2; exit 1; }
+export JAVA_HOME="$JDK"
+JAVA="$JAVA_HOME/bin/java"
 
 echo "bench.sh: building the jars (./mvnw -q -ntp -pl bench -am package -DskipTests)"
 ./mvnw -q -ntp -pl bench -am package -DskipTests
