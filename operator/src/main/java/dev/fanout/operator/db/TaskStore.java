@@ -83,21 +83,24 @@ public final class TaskStore {
   }
 
   /**
-   * Up to {@code limit} unsent tasks, lowest index first. The order names every column of the
-   * (job_uid, state, task_index) index, equal as the first two are here: H2 then reads the index in
-   * order and stops at the limit, where {@code order by taskIndex} alone made it read and sort
-   * every pending row at each round of the fan-out (0.2 s a round at 50,000 pending rows).
+   * Up to {@code limit} unsent tasks above index {@code after} (-1: all), lowest index first. The
+   * order names every column of the (job_uid, state, task_index) index, equal as the first two are
+   * here: H2 then reads the index in order and stops at the limit, where {@code order by taskIndex}
+   * alone made it read and sort every pending row at each round of the fan-out (0.2 s a round at
+   * 50,000 pending rows).
    */
-  public List<PendingTask> pending(String uid, int limit) {
+  public List<PendingTask> pending(String uid, int after, int limit) {
     return sessions.fromStatelessTransaction(
         s ->
             s
                 .createSelectionQuery(
                     "select taskIndex, params, sentAt from TaskRow where jobUid = :uid"
-                        + " and state = :state order by jobUid, state, taskIndex",
+                        + " and state = :state and taskIndex > :after"
+                        + " order by jobUid, state, taskIndex",
                     Object[].class)
                 .setParameter("uid", uid)
                 .setParameter("state", TaskState.PENDING)
+                .setParameter("after", after)
                 .setMaxResults(limit)
                 .getResultList()
                 .stream()

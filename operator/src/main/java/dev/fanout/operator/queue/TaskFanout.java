@@ -138,6 +138,7 @@ public final class TaskFanout implements AutoCloseable {
     try {
       while (slot.again.getAndSet(false) && !slot.stopped) {
         pass(uid, slot);
+        slot.failures = 0;
       }
     } catch (RuntimeException e) {
       slot.failures++;
@@ -167,36 +168,77 @@ public final class TaskFanout implements AutoCloseable {
     }
   }
 
+  /**
+   * Sends the Job's PENDING rows in rounds, reading them in index order from a cursor. Without a
+   * parallelism cap the rounds overlap: the next round's rows are read and noted while the current
+   * round's sends are under way, so the database work does not stop the sends. With a cap each
+   * round ends before the next is sized, from what is still in the queue.
+   */
   private void pass(String uid, Slot slot) {
     Job job = slot.job;
-    JobSpec spec = job.getSpec();
-    String queueUrl = queues.taskQueue(spec.effectivePool());
+    String queueUrl = queues.taskQueue(job.getSpec().effectivePool());
     long inQueue = inQueue(uid, job);
-    while (!slot.stopped) {
-      job = slot.job;
-      Integer parallelism = job.getSpec().getParallelism();
-      long budget = parallelism == null ? CHUNK : Math.min(CHUNK, parallelism - inQueue);
-      if (budget <= 0) {
-        return;
+    int after = -1;
+    Round inFlight = null;
+    try {
+      while (!slot.stopped) {
+        job = slot.job;
+        Integer parallelism = job.getSpec().getParallelism();
+        long budget = parallelism == null ? CHUNK : Math.min(CHUNK, parallelism - inQueue);
+        if (budget <= 0) {
+          break;
+        }
+        List<PendingTask> pending = store.pending(uid, after, (int) budget);
+        if (pending.isEmpty()) {
+          break;
+        }
+        after = pending.get(pending.size() - 1).index();
+        List<Integer> fresh =
+            pending.stream().filter(t -> !t.attempted()).map(PendingTask::index).toList();
+        store.markSending(uid, IndexSet.of(fresh), clock.instant());
+        Round previous = inFlight;
+        inFlight = startSending(job, queueUrl, pending);
+        if (previous != null) {
+          finish(uid, previous);
+        }
+        if (parallelism != null) {
+          Round round = inFlight;
+          inFlight = null;
+          finish(uid, round);
+          inQueue = inQueue(uid, slot.job);
+        }
       }
-      List<PendingTask> pending = store.pending(uid, (int) budget);
-      if (pending.isEmpty()) {
-        return;
+      if (inFlight != null) {
+        Round last = inFlight;
+        inFlight = null;
+        finish(uid, last);
       }
-      List<Integer> fresh =
-          pending.stream().filter(t -> !t.attempted()).map(PendingTask::index).toList();
-      store.markSending(uid, IndexSet.of(fresh), clock.instant());
-      List<Integer> done = send(job, queueUrl, pending);
-      store.markSent(uid, IndexSet.of(done), clock.instant());
-      sent.increment(done.size());
-      if (done.size() < pending.size()) {
-        throw new IllegalStateException(
-            (pending.size() - done.size()) + " of " + pending.size() + " sends failed");
+    } catch (RuntimeException e) {
+      // A round still under way ends, and what SQS took of it is marked, not sent again late.
+      if (inFlight != null) {
+        try {
+          finish(uid, inFlight);
+        } catch (RuntimeException also) {
+          e.addSuppressed(also);
+        }
       }
-      slot.failures = 0;
-      inQueue = inQueue(uid, slot.job);
-      log.debug("Job {}: sent {} tasks", job.ref(), done.size());
+      throw e;
     }
+  }
+
+  /** A round's sends under way. */
+  private record Round(Job job, int size, List<CompletableFuture<List<Integer>>> calls) {}
+
+  /** Waits for a round's sends, marks what SQS took as SENT; throws when some were refused. */
+  private void finish(String uid, Round round) {
+    List<Integer> done = join(round.calls());
+    store.markSent(uid, IndexSet.of(done), clock.instant());
+    sent.increment(done.size());
+    if (done.size() < round.size()) {
+      throw new IllegalStateException(
+          (round.size() - done.size()) + " of " + round.size() + " sends failed");
+    }
+    log.debug("Job {}: sent {} tasks", round.job().ref(), done.size());
   }
 
   /**
@@ -214,14 +256,19 @@ public final class TaskFanout implements AutoCloseable {
     return job.getStatus().completed().count() + (long) job.getStatus().failedSet().count();
   }
 
-  /** Sends the tasks in parallel batches; returns the indexes SQS accepted. */
-  private List<Integer> send(Job job, String queueUrl, List<PendingTask> tasks) {
+  /** Starts sending the tasks in parallel batches of ten. */
+  private Round startSending(Job job, String queueUrl, List<PendingTask> tasks) {
     List<CompletableFuture<List<Integer>>> calls = new ArrayList<>();
     for (int from = 0; from < tasks.size(); from += BATCH) {
       List<PendingTask> batch = tasks.subList(from, Math.min(tasks.size(), from + BATCH));
       calls.add(CompletableFuture.supplyAsync(() -> sendBatch(job, queueUrl, batch), senders));
     }
-    List<Integer> accepted = new ArrayList<>(tasks.size());
+    return new Round(job, tasks.size(), calls);
+  }
+
+  /** The indexes SQS accepted; throws only when it accepted none and a call failed. */
+  private static List<Integer> join(List<CompletableFuture<List<Integer>>> calls) {
+    List<Integer> accepted = new ArrayList<>();
     RuntimeException failure = null;
     for (CompletableFuture<List<Integer>> call : calls) {
       try {
