@@ -39,7 +39,8 @@ class DatabaseOutageFaultIT {
     long back = bed.outage(OUTAGE, pg::stop, pg::restart, List.of(operator));
     int doneInOutage = jobs.done(JOB);
     bed.report(
-        "%d tasks done during the outage (at most the %d queued)",
+        "%d tasks done during the outage (parallelism %d: what was queued as the database"
+            + " went away)",
         doneInOutage - doneAtStop, PARALLELISM);
     assertThat(doneInOutage).as("tasks done by the end of the outage").isLessThan(TOTAL);
 
