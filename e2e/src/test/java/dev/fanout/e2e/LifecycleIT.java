@@ -372,7 +372,8 @@ class LifecycleIT {
     Job seen = fanout.get("edited");
     JobCondition failed = seen.getStatus().condition(JobCondition.FAILED);
     assertThat(failed.getReason()).isEqualTo("InvalidSpec");
-    assertThat(failed.getMessage()).contains("spec.handler", "cannot change");
+    assertThat(failed.getMessage())
+        .isEqualTo("spec.handler cannot change after the Job is created");
     assertThat(seen.getStatus().getObservedGeneration())
         .isEqualTo(seen.getMetadata().getGeneration());
     assertStoppedAndNotRun(uid, Set.copyOf(runs(file)), 6L - 2);

@@ -10,6 +10,7 @@ import dev.fanout.operator.db.TaskStore;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -45,12 +46,40 @@ final class TaskRows {
               params(spec));
       return List.of();
     }
-    if (specChanged && !record.getSpecHash().equals(immutableHash(spec))) {
-      return List.of(
-          "spec.handler, spec.tasks, spec.parameters, spec.command and spec.pool cannot change"
-              + " after the Job is created");
+    if (specChanged) {
+      List<String> changed = changedFields(record.getSpecHash(), spec);
+      if (!changed.isEmpty()) {
+        return List.of(String.join(" and ", changed) + " cannot change after the Job is created");
+      }
     }
     return List.of();
+  }
+
+  /**
+   * The immutable fields whose fingerprint differs from the one stored when the Job was first seen,
+   * by name ({@code spec.handler}, ...). A record written before per-field fingerprints holds one
+   * hash of them all: it is compared as such, and every field is named when it differs.
+   */
+  static List<String> changedFields(String stored, JobSpec spec) {
+    String now = immutableHash(spec);
+    if (now.equals(stored)) {
+      return List.of();
+    }
+    String[] was = stored.split("\\.");
+    String[] is = now.split("\\.");
+    List<String> names = List.copyOf(immutableFields(spec).keySet());
+    if (was.length != is.length) {
+      return stored.equals(sha256Hex(immutableFields(spec)))
+          ? List.of()
+          : names.stream().map(n -> "spec." + n).toList();
+    }
+    List<String> changed = new ArrayList<>();
+    for (int i = 0; i < is.length; i++) {
+      if (!is[i].equals(was[i])) {
+        changed.add("spec." + names.get(i));
+      }
+    }
+    return changed;
   }
 
   /** Merged parameters per item; null for a count Job, whose tasks all get the Job's. */
@@ -69,18 +98,38 @@ final class TaskRows {
     };
   }
 
-  static String immutableHash(JobSpec spec) {
+  private static Map<String, Object> immutableFields(JobSpec spec) {
     Map<String, Object> fields = new LinkedHashMap<>();
     fields.put("handler", spec.getHandler());
     fields.put("tasks", spec.getTasks());
     fields.put("parameters", spec.getParameters());
     fields.put("command", spec.getCommand());
     fields.put("pool", spec.effectivePool());
+    return fields;
+  }
+
+  /**
+   * A fingerprint of each immutable field, in {@link #immutableFields} order, joined by dots: the
+   * first 12 hex digits (48 bits) of the SHA-256 of its JSON, so that the five fit the 64
+   * characters of {@code fanout_job.spec_hash} and an edit can be told field by field.
+   */
+  static String immutableHash(JobSpec spec) {
+    List<String> parts = new ArrayList<>();
+    for (Object value : immutableFields(spec).values()) {
+      parts.add(sha256Hex(value).substring(0, 12));
+    }
+    return String.join(".", parts);
+  }
+
+  /**
+   * The SHA-256 of the value's JSON; of all the fields together, the earlier single fingerprint.
+   */
+  static String sha256Hex(Object value) {
     try {
-      byte[] digest =
-          MessageDigest.getInstance("SHA-256")
-              .digest(Messages.encode(fields).getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(digest);
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256")
+                  .digest(Messages.encode(value).getBytes(StandardCharsets.UTF_8)));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
