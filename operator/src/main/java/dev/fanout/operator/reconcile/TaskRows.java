@@ -61,15 +61,16 @@ final class TaskRows {
    * hash of them all: it is compared as such, and every field is named when it differs.
    */
   static List<String> changedFields(String stored, JobSpec spec) {
-    String now = immutableHash(spec);
+    Map<String, Object> fields = immutableFields(spec);
+    String now = fingerprint(fields);
     if (now.equals(stored)) {
       return List.of();
     }
     String[] was = stored.split("\\.");
     String[] is = now.split("\\.");
-    List<String> names = List.copyOf(immutableFields(spec).keySet());
+    List<String> names = List.copyOf(fields.keySet());
     if (was.length != is.length) {
-      return stored.equals(sha256Hex(immutableFields(spec)))
+      return stored.equals(sha256Hex(fields))
           ? List.of()
           : names.stream().map(n -> "spec." + n).toList();
     }
@@ -114,8 +115,12 @@ final class TaskRows {
    * characters of {@code fanout_job.spec_hash} and an edit can be told field by field.
    */
   static String immutableHash(JobSpec spec) {
+    return fingerprint(immutableFields(spec));
+  }
+
+  private static String fingerprint(Map<String, Object> fields) {
     List<String> parts = new ArrayList<>();
-    for (Object value : immutableFields(spec).values()) {
+    for (Object value : fields.values()) {
       parts.add(sha256Hex(value).substring(0, 12));
     }
     return String.join(".", parts);
