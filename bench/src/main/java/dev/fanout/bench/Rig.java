@@ -8,10 +8,10 @@ import dev.fanout.common.queue.QueueNames;
 import dev.fanout.common.queue.SqsClients;
 import dev.fanout.common.queue.SqsSettings;
 import dev.fanout.sandbox.ChildProcess;
+import dev.fanout.sandbox.FanoutProcesses;
 import dev.fanout.sandbox.MockApiServer;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -151,7 +151,7 @@ final class Rig implements AutoCloseable {
   }
 
   Node startOperator() throws IOException {
-    int port = freePort();
+    int port = FanoutProcesses.freePorts(1)[0];
     Map<String, String> env = baseEnv(port);
     env.put("FANOUT_DB_URL", dbUrl());
     env.put("FANOUT_SQS_EMBEDDED", "false");
@@ -165,7 +165,7 @@ final class Rig implements AutoCloseable {
 
   /** A worker of {@code pool} with the default concurrency; not yet ready. */
   Node startWorker(String pool) throws IOException {
-    int port = freePort();
+    int port = FanoutProcesses.freePorts(1)[0];
     Map<String, String> env = baseEnv(port);
     String name = "worker-" + pool + "-" + (workers(pool).size() + 1);
     env.put("FANOUT_POOL", pool);
@@ -240,12 +240,6 @@ final class Rig implements AutoCloseable {
     env.put("FANOUT_QUEUE_PREFIX", NAMES.prefix());
     env.put("AWS_ENDPOINT_URL_SQS", queueServer.endpoint().toString());
     return env;
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
   }
 
   /** Creates a Job of {@code count} tasks; returns the time just before the create call. */
