@@ -66,9 +66,10 @@ final class LocalFanout implements AutoCloseable {
             0,
             0,
             maxReceiveCount,
-            false,
-            null);
-    operator = new FanoutOperator(config, client()).start();
+            List.of(JobSpec.DEFAULT_POOL),
+            null,
+            "local-operator");
+    operator = new FanoutOperator(config, client(), () -> {}).start();
     for (int i = 0; i < workerCount; i++) {
       addWorker(concurrency);
     }

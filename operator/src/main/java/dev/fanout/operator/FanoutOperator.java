@@ -8,13 +8,14 @@ import dev.fanout.operator.db.Database;
 import dev.fanout.operator.db.TaskStore;
 import dev.fanout.operator.queue.DeadLetterDrain;
 import dev.fanout.operator.queue.OutcomeDrain;
+import dev.fanout.operator.queue.PoolQueues;
 import dev.fanout.operator.queue.QueueAdmin;
+import dev.fanout.operator.queue.QueueLoss;
 import dev.fanout.operator.queue.TaskFanout;
 import dev.fanout.operator.reconcile.JobReconciler;
 import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
-import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
@@ -46,30 +47,48 @@ public final class FanoutOperator implements AutoCloseable {
   private DeadLetterDrain deadLetters;
   private Operator operator;
   private TaskStore store;
+  private Leadership leadership;
+  private PoolQueues pools;
+  private final Runnable onLostLeadership;
+  private volatile boolean closed;
+  private volatile boolean controllerStarted;
+  private volatile String databaseProblem = "database not opened yet";
 
-  public FanoutOperator(OperatorConfig config, KubernetesClient client) {
+  /**
+   * @param onLostLeadership what to do when another operator took over: the program exits (to be
+   *     restarted as a standby), a test may close this one
+   */
+  public FanoutOperator(OperatorConfig config, KubernetesClient client, Runnable onLostLeadership) {
     this.config = config;
     this.client = client;
+    this.onLostLeadership = onLostLeadership;
     // As the worker does: heap and threads on /metrics, to size the operator's pod by.
     new JvmMemoryMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
   }
 
-  /** Starts every part; returns once the controller runs. */
+  /**
+   * Starts every part; returns once this operator stands for election. The database is waited for
+   * (not ready meanwhile, never a crash loop); the controller, the fan-out and the drains start
+   * only once this operator leads.
+   */
   public FanoutOperator start() {
     log.info("Starting the Fanout operator: {}", config);
     if (config.sqsEmbedded()) {
       embeddedSqs = EmbeddedSqsServer.start("0.0.0.0", config.sqsEmbeddedPort());
       log.info("Serving an embedded SQS queue (ElasticMQ) on port {}", embeddedSqs.port());
     }
-    database = new Database(config.dbUrl(), config.dbUser(), config.dbPassword());
+    database = awaitDatabase();
+    if (database == null) {
+      return this;
+    }
     store = new TaskStore(database);
     sqs = SqsClients.create(config.sqs(), 64);
     queues = new QueueAdmin(sqs, config.sqs().names(), config.maxReceiveCount());
+    queues.onNewQueue(new QueueLoss(store, Clock.systemUTC()));
     fanout = new TaskFanout(store, queues, sqs, registry, Clock.systemUTC());
     outcomes = new OutcomeDrain(sqs, queues, store, registry);
-    outcomes.start(2);
     deadLetters =
         new DeadLetterDrain(
             sqs,
@@ -79,33 +98,93 @@ public final class FanoutOperator implements AutoCloseable {
             config.maxReceiveCount(),
             registry,
             Clock.systemUTC());
-    deadLetters.start();
     operator =
         new Operator(
-            o -> {
-              o.withKubernetesClient(client)
-                  .withUseSSAToPatchPrimaryResource(false)
-                  .withCloseClientOnStop(false)
-                  .withStopOnInformerErrorDuringStartup(true);
-              if (config.leaderElection()) {
-                o.withLeaderElectionConfiguration(
-                    LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(
-                            "fanout-operator")
-                        .withLeaseNamespace(config.leaseNamespace())
-                        .build());
-              }
-            });
+            o ->
+                o.withKubernetesClient(client)
+                    .withUseSSAToPatchPrimaryResource(false)
+                    .withCloseClientOnStop(false)
+                    .withStopOnInformerErrorDuringStartup(true));
     JobReconciler reconciler =
         new JobReconciler(client, store, queues, fanout, registry, Clock.systemUTC());
     operator.register(
         reconciler,
         o -> {
+          o.withRetry(JobReconciler.RETRY);
           if (!config.namespaces().isEmpty()) {
             o.settingNamespaces(new HashSet<>(config.namespaces()));
           }
         });
-    operator.start();
+    leadership =
+        new Leadership(client, leaseNamespace(), config.identity(), this::lead, onLostLeadership);
+    leadership.start();
     return this;
+  }
+
+  /** The leader's work: the pools' queues, the drains, the controller. */
+  private synchronized void lead() {
+    if (closed) {
+      return;
+    }
+    pools = new PoolQueues(queues, config.pools());
+    pools.start();
+    outcomes.start(2);
+    deadLetters.start();
+    operator.start();
+    controllerStarted = true;
+    log.info("Reconciling Jobs as the leader");
+  }
+
+  /** True once this operator leads and its controller runs. */
+  public boolean leading() {
+    return leadership != null && leadership.leading();
+  }
+
+  private String leaseNamespace() {
+    if (config.leaseNamespace() != null) {
+      return config.leaseNamespace();
+    }
+    String ns = client.getConfiguration().getNamespace();
+    return ns == null ? "default" : ns;
+  }
+
+  /**
+   * Opens the database, trying again every few seconds while it is away (or its schema cannot be
+   * migrated yet); readiness says why meanwhile. Null when the operator was closed first.
+   */
+  private Database awaitDatabase() {
+    boolean warned = false;
+    while (!closed) {
+      try {
+        Database opened = new Database(config.dbUrl(), config.dbUser(), config.dbPassword());
+        databaseProblem = null;
+        if (warned) {
+          log.info("The database answers now");
+        }
+        return opened;
+      } catch (RuntimeException e) {
+        databaseProblem = "database: " + OperatorConfig.redactUrl(String.valueOf(rootMessage(e)));
+        if (!warned) {
+          log.warn("Cannot open the database ({}); trying again every 2 s", databaseProblem);
+          warned = true;
+        }
+      }
+      try {
+        Thread.sleep(2_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return null;
+      }
+    }
+    return null;
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return t.getMessage() == null ? t.toString() : t.getMessage();
   }
 
   public PrometheusMeterRegistry registry() {
@@ -134,9 +213,13 @@ public final class FanoutOperator implements AutoCloseable {
     } catch (RuntimeException e) {
       return "Kubernetes API: " + e.getMessage();
     }
-    String db = database == null ? "database not started" : database.problem();
+    Database db0 = database;
+    String db = db0 == null ? databaseProblem : db0.problem();
     if (db != null) {
       return db;
+    }
+    if (queues == null) {
+      return "starting";
     }
     try {
       queues.outcomeQueue();
@@ -149,9 +232,21 @@ public final class FanoutOperator implements AutoCloseable {
 
   @Override
   public void close() {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    }
     log.info("Stopping the Fanout operator");
-    if (operator != null) {
+    if (controllerStarted) {
       operator.stop();
+    }
+    if (pools != null) {
+      pools.close();
+    }
+    if (leadership != null) {
+      leadership.close();
     }
     if (outcomes != null) {
       outcomes.close();

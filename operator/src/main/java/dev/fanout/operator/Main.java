@@ -21,7 +21,10 @@ public final class Main {
       return;
     }
     KubernetesClient client = new KubernetesClientBuilder().build();
-    FanoutOperator operator = new FanoutOperator(config, client);
+    // Another operator leads now: exit, to be restarted as a standby; two leaders would both
+    // send every pending task.
+    FanoutOperator operator =
+        new FanoutOperator(config, client, () -> Runtime.getRuntime().halt(1));
     HealthServer health =
         new HealthServer(config.httpPort(), operator::problem, operator.registry());
     CountDownLatch stopped = new CountDownLatch(1);

@@ -23,8 +23,9 @@ public record OperatorConfig(
     int sqsEmbeddedPort,
     int httpPort,
     int maxReceiveCount,
-    boolean leaderElection,
-    String leaseNamespace) {
+    List<String> pools,
+    String leaseNamespace,
+    String identity) {
 
   public static final Setting NAMESPACES =
       new Setting("FANOUT_NAMESPACES", "all namespaces", "comma-separated namespaces to watch");
@@ -50,11 +51,21 @@ public record OperatorConfig(
           "FANOUT_MAX_RECEIVE_COUNT",
           "100",
           "deliveries after which SQS moves a message to the pool's dead-letter queue");
-  public static final Setting LEADER_ELECTION =
+  public static final Setting POOLS =
       new Setting(
-          "FANOUT_LEADER_ELECTION", "false", "elect one active operator (for replicas > 1)");
+          "FANOUT_POOLS",
+          "default",
+          "comma-separated pools whose queues the operator creates as it starts");
   public static final Setting LEASE_NAMESPACE =
-      new Setting("POD_NAMESPACE", "", "namespace of the leader-election lease (set by the chart)");
+      new Setting(
+          "POD_NAMESPACE",
+          "the kubeconfig's namespace, else default",
+          "namespace of the leader-election Lease (the chart sets the pod's own)");
+  public static final Setting IDENTITY =
+      new Setting(
+          "FANOUT_OPERATOR_ID",
+          "HOSTNAME (the pod's name), else the host name and process id",
+          "this operator's name in the leader-election Lease; the same after a restart");
 
   public static final List<Setting> SETTINGS =
       List.of(
@@ -69,14 +80,18 @@ public record OperatorConfig(
           SqsSettings.PREFIX,
           HTTP_PORT,
           MAX_RECEIVE_COUNT,
-          LEADER_ELECTION,
-          LEASE_NAMESPACE);
+          POOLS,
+          LEASE_NAMESPACE,
+          IDENTITY);
+
+  private static final java.util.regex.Pattern POOL =
+      java.util.regex.Pattern.compile(dev.fanout.api.JobSpec.POOL_PATTERN);
 
   public static OperatorConfig from(Env env) {
     String dbUrl = env.string(DB_URL, "jdbc:h2:file:" + Path.of("data", "fanout").toAbsolutePath());
     if (!dbUrl.startsWith("jdbc:h2:") && !dbUrl.startsWith("jdbc:postgresql:")) {
       throw new ConfigException(
-          DB_URL, "must start with jdbc:h2: or jdbc:postgresql:, was \"" + dbUrl + "\"");
+          DB_URL, "must start with jdbc:h2: or jdbc:postgresql:, was \"" + redactUrl(dbUrl) + "\"");
     }
     URI endpoint = env.httpUrl(SqsSettings.ENDPOINT);
     String region = env.raw(SqsSettings.REGION);
@@ -90,10 +105,19 @@ public record OperatorConfig(
       endpoint = URI.create("http://localhost:" + embeddedPort);
     }
     QueueNames names = SqsSettings.queueNames(env);
-    boolean leaderElection = env.bool(LEADER_ELECTION, false);
-    String leaseNamespace = env.raw(LEASE_NAMESPACE);
-    if (leaderElection && leaseNamespace == null) {
-      throw new ConfigException(LEASE_NAMESPACE, "is required when FANOUT_LEADER_ELECTION is true");
+    List<String> pools = env.list(POOLS);
+    if (!env.isSet(POOLS)) {
+      pools = List.of(dev.fanout.api.JobSpec.DEFAULT_POOL);
+    }
+    for (String pool : pools) {
+      if (!POOL.matcher(pool).matches()) {
+        throw new ConfigException(
+            POOLS,
+            "pool \""
+                + pool
+                + "\" must be 1-40 lowercase letters, digits or '-', starting and ending with a"
+                + " letter or digit");
+      }
     }
     return new OperatorConfig(
         env.list(NAMESPACES),
@@ -105,8 +129,33 @@ public record OperatorConfig(
         embeddedPort,
         env.integer(HTTP_PORT, 8080, 0, 65535),
         env.integer(MAX_RECEIVE_COUNT, 100, 1, 1000),
-        leaderElection,
-        leaseNamespace);
+        pools,
+        env.raw(LEASE_NAMESPACE),
+        identity(env));
+  }
+
+  /** The pod's name keeps a restarted container the leader it was; elsewhere, host and pid. */
+  private static String identity(Env env) {
+    String id = env.raw(IDENTITY);
+    if (id == null) {
+      id = env.raw(new Setting("HOSTNAME", "", "the pod's name"));
+    }
+    if (id == null) {
+      String host;
+      try {
+        host = java.net.InetAddress.getLocalHost().getHostName();
+      } catch (java.net.UnknownHostException e) {
+        host = "localhost";
+      }
+      id = host + "-" + ProcessHandle.current().pid();
+    }
+    return id;
+  }
+
+  /** The URL with any password in it masked: for messages and logs. */
+  public static String redactUrl(String url) {
+    return url.replaceAll("(?i)(password=)[^&;]*", "$1***")
+        .replaceAll("(//[^/@:]*:)[^/@]*@", "$1***@");
   }
 
   /** Everything but the password, for the start-up log line. */
@@ -115,14 +164,16 @@ public record OperatorConfig(
     return "namespaces="
         + (namespaces.isEmpty() ? "all" : namespaces)
         + " db="
-        + dbUrl.replaceAll("password=[^&;]*", "password=***")
+        + redactUrl(dbUrl)
         + " sqs="
         + (sqsEmbedded ? "embedded:" + sqsEmbeddedPort : sqs.endpoint() + " region=" + sqs.region())
         + " queuePrefix="
         + sqs.names().prefix()
         + " httpPort="
         + httpPort
-        + " leaderElection="
-        + leaderElection;
+        + " pools="
+        + pools
+        + " identity="
+        + identity;
   }
 }

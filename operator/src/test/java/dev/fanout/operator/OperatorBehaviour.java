@@ -143,7 +143,7 @@ abstract class OperatorBehaviour {
     assertThat(failed.getReason()).isEqualTo("InvalidSpec");
     assertThat(failed.getMessage()).contains("spec.command");
     assertThat(operator.store().find(seen.getMetadata().getUid())).isNull();
-    assertThat(h.queueExists("default")).isFalse();
+    assertThat(h.visibleMessages("default")).as("tasks sent").isZero();
   }
 
   @Test
@@ -170,7 +170,7 @@ abstract class OperatorBehaviour {
     assertThat(failed.getReason()).isEqualTo("InvalidSpec");
     assertThat(failed.getMessage()).contains("spec.tasks.items[1]", "at most 8192");
     assertThat(operator.store().find(uid)).isNull();
-    assertThat(h.queueExists("default")).isFalse();
+    assertThat(h.visibleMessages("default")).as("tasks sent").isZero();
   }
 
   @Test
@@ -238,6 +238,74 @@ abstract class OperatorBehaviour {
     Set<Integer> distinct = messages.stream().map(TaskMessage::index).collect(Collectors.toSet());
     assertThat(distinct).hasSize(20_000);
     assertThat(messages).hasSize(20_000);
+  }
+
+  @Test
+  void theConfiguredPoolsQueueExistsBeforeAnyJob() {
+    await().atMost(WAIT).until(() -> h.queueExists("default"));
+  }
+
+  @Test
+  void aPoolQueueLostWhileTheOperatorWasAwayGetsEveryUnfinishedTaskAgain() {
+    String uid = h.create(OperatorHarness.job("lost", 20)).getMetadata().getUid();
+    await().atMost(WAIT).until(() -> operator.store().countSent(uid) == 20);
+    h.recordAsWorker("lost", "0-4", "");
+    operator.close();
+    // What an embedded queue restarted with its operator is: the same name, nothing in it.
+    h.sqs.deleteQueue(b -> b.queueUrl(h.queueUrl("default")));
+
+    operator = h.startOperator();
+    await().atMost(WAIT).until(() -> h.queueExists("default") && h.visibleMessages("default") > 0);
+    await().atMost(WAIT).until(() -> operator.store().countSent(uid) == 20);
+    List<TaskMessage> messages = h.drain("default");
+    assertThat(messages.stream().map(TaskMessage::index).collect(Collectors.toSet()))
+        .as("every task sent again (workers drop those the status holds)")
+        .hasSize(20);
+    assertThat(messages).as("each once").hasSize(20);
+    assertThat(messages).allSatisfy(m -> assertThat(m.jobUid()).isEqualTo(uid));
+  }
+
+  @Test
+  void anOperatorRestartedOverTheSameQueueSendsNothingAgain() {
+    String uid = h.create(OperatorHarness.job("kept", 20)).getMetadata().getUid();
+    await().atMost(WAIT).until(() -> operator.store().countSent(uid) == 20);
+    operator.close();
+
+    operator = h.startOperator();
+    await().atMost(WAIT).until(operator::leading);
+    await()
+        .during(Duration.ofSeconds(2))
+        .atMost(WAIT)
+        .until(() -> operator.store().countSent(uid) == 20);
+    assertThat(h.drain("default")).as("messages on the queue").hasSize(20);
+  }
+
+  @Test
+  void twoOperatorsOneLeaderEachTaskSentOnceAndTheOtherTakesOverWhenItStops() {
+    FanoutOperator second = h.startOperator();
+    try {
+      await().atMost(WAIT).until(() -> operator.leading() || second.leading());
+      assertThat(operator.leading() && second.leading()).as("both lead").isFalse();
+      String uid = h.create(OperatorHarness.job("twice", 500)).getMetadata().getUid();
+      await().atMost(WAIT).until(() -> operator.store().countSent(uid) == 500);
+      await().during(Duration.ofSeconds(2)).atMost(WAIT).until(() -> true);
+      List<TaskMessage> messages = h.drain("default");
+      assertThat(messages).as("messages sent by two operators").hasSize(500);
+
+      FanoutOperator leader = operator.leading() ? operator : second;
+      FanoutOperator standby = leader == operator ? second : operator;
+      leader.close();
+      await().atMost(WAIT).until(standby::leading);
+      String next = h.create(OperatorHarness.job("after", 10)).getMetadata().getUid();
+      await().atMost(WAIT).until(() -> standby.store().countSent(next) == 10);
+      if (leader == operator) {
+        operator = second;
+      }
+    } finally {
+      if (second != operator) {
+        second.close();
+      }
+    }
   }
 
   @Test

@@ -54,6 +54,28 @@ class OperatorConfigTest {
     assertThat(config.toString()).doesNotContain("hunter2");
   }
 
+  @org.junit.jupiter.api.Test
+  void aBadDatabaseUrlIsReportedWithoutItsPassword() {
+    assertThatThrownBy(
+            () ->
+                OperatorConfig.from(
+                    new Env(
+                        Map.of(
+                            "FANOUT_DB_URL",
+                            "jdbc:mysql://fanout:hunter2@db/fanout?user=fanout&password=hunter2"))))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("FANOUT_DB_URL: must start with jdbc:h2: or jdbc:postgresql:")
+        .hasMessageContaining("jdbc:mysql://fanout:***@db/fanout?user=fanout&password=***")
+        .hasMessageNotContaining("hunter2");
+  }
+
+  @org.junit.jupiter.api.Test
+  void theDefaultPoolsQueueIsCreatedAtStartUnlessToldOtherwise() {
+    assertThat(OperatorConfig.from(new Env(Map.of())).pools()).containsExactly("default");
+    assertThat(OperatorConfig.from(new Env(Map.of("FANOUT_POOLS", "default, gpu ,batch"))).pools())
+        .containsExactly("default", "gpu", "batch");
+  }
+
   @ParameterizedTest(name = "{0}={1}")
   @CsvSource(
       delimiter = '|',
@@ -64,7 +86,7 @@ class OperatorConfigTest {
         "AWS_ENDPOINT_URL_SQS | localhost:9324 | AWS_ENDPOINT_URL_SQS: must be an http(s) URL",
         "FANOUT_QUEUE_PREFIX | a b | FANOUT_QUEUE_PREFIX: queue prefix must be",
         "FANOUT_SQS_EMBEDDED | perhaps | FANOUT_SQS_EMBEDDED: must be true or false",
-        "FANOUT_LEADER_ELECTION | true | POD_NAMESPACE: is required when FANOUT_LEADER_ELECTION",
+        "FANOUT_POOLS | default,Big_Pool | FANOUT_POOLS: pool \"Big_Pool\" must be 1-40 lowercase",
       })
   void aBadSettingIsNamedWithWhatIsWrong(String name, String value, String message) {
     assertThatThrownBy(() -> OperatorConfig.from(new Env(Map.of(name, value))))

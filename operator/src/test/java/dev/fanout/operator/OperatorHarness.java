@@ -45,11 +45,22 @@ final class OperatorHarness implements AutoCloseable {
 
   OperatorConfig config() {
     return new OperatorConfig(
-        List.of(), dbUrl, dbUser, dbPassword, sqsSettings, false, 0, 0, 100, false, null);
+        List.of(),
+        dbUrl,
+        dbUser,
+        dbPassword,
+        sqsSettings,
+        false,
+        0,
+        0,
+        100,
+        List.of(JobSpec.DEFAULT_POOL),
+        null,
+        "operator-" + UUID.randomUUID());
   }
 
   FanoutOperator startOperator() {
-    return new FanoutOperator(config(), kube.newClient()).start();
+    return new FanoutOperator(config(), kube.newClient(), () -> {}).start();
   }
 
   static Job job(String name, int count) {

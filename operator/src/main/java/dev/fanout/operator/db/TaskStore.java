@@ -274,6 +274,77 @@ public final class TaskStore {
     }
   }
 
+  /**
+   * What {@link #requeueIfQueueChanged} did.
+   *
+   * @param previous the incarnation the rows were sent into, or null when none was recorded
+   */
+  public record Requeued(String previous, int jobs, int tasks) {}
+
+  /**
+   * Records that the pool's queue is {@code incarnation}; if the rows were sent into another (or
+   * into one never recorded), puts the unfinished Jobs' sent tasks back to PENDING, in the same
+   * transaction, so that they are sent again with no delay.
+   */
+  public Requeued requeueIfQueueChanged(
+      String pool, String queueName, String incarnation, Instant at) {
+    return sessions.fromStatelessTransaction(
+        s -> s.doReturningWork(c -> requeue(c, pool, queueName, incarnation, at)));
+  }
+
+  private static final String OPEN_JOBS_OF_POOL =
+      "select uid from fanout_job where pool = ? and finished_at is null and deleted_at is null";
+
+  private static Requeued requeue(
+      Connection c, String pool, String queueName, String incarnation, Instant at)
+      throws SQLException {
+    String previous = null;
+    try (PreparedStatement read =
+        c.prepareStatement("select incarnation from fanout_queue where name = ? for update")) {
+      read.setString(1, queueName);
+      try (var rs = read.executeQuery()) {
+        if (rs.next()) {
+          previous = rs.getString(1);
+        }
+      }
+    }
+    if (incarnation.equals(previous)) {
+      return new Requeued(previous, 0, 0);
+    }
+    int jobs = 0;
+    try (PreparedStatement count =
+        c.prepareStatement(
+            "select count(distinct job_uid) from fanout_task where job_uid in ("
+                + OPEN_JOBS_OF_POOL
+                + ") and (state = 'SENT' or (state = 'PENDING' and sent_at is not null))")) {
+      count.setString(1, pool);
+      try (var rs = count.executeQuery()) {
+        rs.next();
+        jobs = rs.getInt(1);
+      }
+    }
+    int tasks;
+    try (PreparedStatement update =
+        c.prepareStatement(
+            "update fanout_task set state = 'PENDING', sent_at = null where job_uid in ("
+                + OPEN_JOBS_OF_POOL
+                + ") and (state = 'SENT' or (state = 'PENDING' and sent_at is not null))")) {
+      update.setString(1, pool);
+      tasks = update.executeUpdate();
+    }
+    String upsert =
+        previous == null
+            ? "insert into fanout_queue (incarnation, seen_at, name) values (?, ?, ?)"
+            : "update fanout_queue set incarnation = ?, seen_at = ? where name = ?";
+    try (PreparedStatement write = c.prepareStatement(upsert)) {
+      write.setString(1, incarnation);
+      write.setObject(2, utc(at), Types.TIMESTAMP);
+      write.setString(3, queueName);
+      write.executeUpdate();
+    }
+    return new Requeued(previous, jobs, tasks);
+  }
+
   /** Marks the Job's rows as history: the Job itself is gone. */
   public void markDeleted(String uid, Instant at) {
     sessions.inStatelessTransaction(

@@ -29,6 +29,17 @@ public final class QueueAdmin {
   private final Map<String, String> taskQueues = new ConcurrentHashMap<>();
   private final Map<String, String> deadLetterQueues = new ConcurrentHashMap<>();
   private volatile String outcomeQueue;
+  private volatile NewQueueListener onNewQueue = (pool, queueName, incarnation) -> {};
+
+  /** Told, before a pool's queue is first used, which incarnation of the queue it is. */
+  @FunctionalInterface
+  public interface NewQueueListener {
+    /** Throwing leaves the pool unknown: the next use asks again. */
+    void queueFound(String pool, String queueName, String incarnation);
+  }
+
+  /** The tag naming a queue's incarnation: absent on a queue no Fanout operator has seen. */
+  public static final String INCARNATION_TAG = "fanout.dev/incarnation";
 
   /**
    * @param maxReceiveCount the pool-wide ceiling after which SQS moves a message to the DLQ;
@@ -38,6 +49,10 @@ public final class QueueAdmin {
     this.sqs = sqs;
     this.names = names;
     this.maxReceiveCount = maxReceiveCount;
+  }
+
+  public void onNewQueue(NewQueueListener listener) {
+    this.onNewQueue = listener;
   }
 
   public QueueNames names() {
@@ -100,9 +115,30 @@ public final class QueueAdmin {
                 RETENTION_SECONDS,
                 QueueAttributeName.REDRIVE_POLICY,
                 redrive));
+    String incarnation = incarnation(url);
+    onNewQueue.queueFound(pool, names.tasks(pool), incarnation);
     deadLetterQueues.put(pool, dlqUrl);
-    log.info("Pool {}: queue {} with dead-letter queue {}", pool, url, dlqUrl);
+    log.info(
+        "Pool {}: queue {} (incarnation {}) with dead-letter queue {}",
+        pool,
+        url,
+        incarnation,
+        dlqUrl);
     return url;
+  }
+
+  /**
+   * The queue's incarnation tag; a queue without one is new to Fanout (just created, or served
+   * afresh by an embedded server), and gets one now.
+   */
+  private String incarnation(String url) {
+    String tag = sqs.listQueueTags(b -> b.queueUrl(url)).tags().get(INCARNATION_TAG);
+    if (tag != null) {
+      return tag;
+    }
+    String fresh = java.util.UUID.randomUUID().toString();
+    sqs.tagQueue(b -> b.queueUrl(url).tags(Map.of(INCARNATION_TAG, fresh)));
+    return fresh;
   }
 
   /** Creates the queue, or brings an existing one's attributes in line. */

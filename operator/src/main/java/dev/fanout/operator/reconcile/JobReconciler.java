@@ -16,6 +16,8 @@ import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
+import io.javaoperatorsdk.operator.processing.retry.Retry;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
@@ -34,6 +36,17 @@ import org.slf4j.LoggerFactory;
 @ControllerConfiguration(name = "fanout-job", generationAwareEventProcessing = false)
 public class JobReconciler implements Reconciler<Job>, Cleaner<Job> {
   private static final Logger log = LoggerFactory.getLogger(JobReconciler.class);
+
+  /**
+   * Without end, every 5 s at most: JOSDK's default gives up after five tries (about 30 s), and
+   * then nothing but the 10-hour resync would wake a Job whose database was away longer.
+   */
+  public static final Retry RETRY =
+      new GenericRetry()
+          .setInitialInterval(1_000)
+          .setIntervalMultiplier(1.5)
+          .setMaxInterval(5_000)
+          .withoutMaxAttempts();
 
   private final KubernetesClient client;
   private final TaskStore store;
@@ -68,22 +81,29 @@ public class JobReconciler implements Reconciler<Job>, Cleaner<Job> {
     JobSpec spec = job.getSpec();
     JobStatus status = job.getStatus();
     List<String> problems = new ArrayList<>();
+    RuntimeException databaseDown = null;
     if (status == null || !status.isFinished()) {
       problems.addAll(SpecValidator.validate(spec));
       if (problems.isEmpty()) {
-        problems.addAll(TaskRows.ensure(store, job, status));
+        try {
+          problems.addAll(TaskRows.ensure(store, job, status));
+        } catch (RuntimeException e) {
+          if (!started(status)) {
+            throw e;
+          }
+          // The rows exist: what the status holds decides the phase without the database.
+          databaseDown = e;
+        }
       }
     }
     Instant startTime = startTime(spec, status, problems, now);
     JobPhases.Decision decision = JobPhases.decide(spec, status, problems, startTime, now);
     switch (decision.phase()) {
       case Running -> {
-        queues.taskQueue(spec.effectivePool());
-        fanout.request(job);
-      }
-      case Succeeded, Failed -> {
-        fanout.forget(uid);
-        closeRows(job, decision);
+        if (databaseDown == null) {
+          queues.taskQueue(spec.effectivePool());
+          fanout.request(job);
+        }
       }
       default -> fanout.forget(uid);
     }
@@ -100,7 +120,19 @@ public class JobReconciler implements Reconciler<Job>, Cleaner<Job> {
         events.phaseChanged(job, decision, now);
       }
     }
+    if (databaseDown != null) {
+      // Retried every few seconds (RETRY) until the database answers again.
+      throw databaseDown;
+    }
+    if (decision.phase().isFinished()) {
+      closeRows(job, decision);
+    }
     return reschedule(job, decision, startTime, next, now);
+  }
+
+  /** A Job whose rows were made: its status carries the total and a start time. */
+  private static boolean started(JobStatus status) {
+    return status != null && status.getTotal() != null && status.getStartTime() != null;
   }
 
   /**
