@@ -124,3 +124,12 @@ real API server shows (kube-tests RunningFanoutIT). */}}
 - name: tmp
   emptyDir: {}
 {{- end -}}
+
+{{/* The pools' names, comma-separated: the queues the operator creates as it starts. */}}
+{{- define "fanout.poolNames" -}}
+{{- $names := list -}}
+{{- range .Values.pools -}}
+{{- $names = append $names .name -}}
+{{- end -}}
+{{- join "," $names -}}
+{{- end }}

@@ -164,22 +164,18 @@ class ChartTest {
     RenderedChart chart = render(variant);
 
     assertThat(Set.copyOf(chart.rules(OPERATOR))).isEqualTo(Set.copyOf(OPERATOR_RULES));
+    // Leader election is always on, whatever the replica count: a later `kubectl scale` must not
+    // run two active operators.
     List<PolicyRule> lease = chart.rules(OPERATOR + "-leader-election");
-    boolean replicated = chart.operator().getSpec().getReplicas() > 1;
-    if (replicated) {
-      assertThat(lease)
-          .containsExactly(
-              new io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder()
-                  .withApiGroups("coordination.k8s.io")
-                  .withResources("leases")
-                  .withVerbs("get", "create", "update")
-                  .build());
-      assertThat(
-              chart.named(Role.class, OPERATOR + "-leader-election").getMetadata().getNamespace())
-          .isEqualTo(NAMESPACE);
-    } else {
-      assertThat(lease).isEmpty();
-    }
+    assertThat(lease)
+        .containsExactly(
+            new io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder()
+                .withApiGroups("coordination.k8s.io")
+                .withResources("leases")
+                .withVerbs("get", "create", "update")
+                .build());
+    assertThat(chart.named(Role.class, OPERATOR + "-leader-election").getMetadata().getNamespace())
+        .isEqualTo(NAMESPACE);
   }
 
   @ParameterizedTest(name = "[{index}] {0}")
@@ -286,7 +282,9 @@ class ChartTest {
 
     assertThat(chart.all(ClusterRole.class)).hasSize(2);
     assertThat(chart.all(ClusterRoleBinding.class)).hasSize(2);
-    assertThat(chart.all(Role.class)).isEmpty();
+    assertThat(chart.all(Role.class))
+        .extracting(r -> r.getMetadata().getName())
+        .containsExactly(OPERATOR + "-leader-election");
     assertThat(chart.ofKind("ServiceMonitor")).isEmpty();
     assertThat(chart.all(PodDisruptionBudget.class)).isEmpty();
   }
@@ -381,7 +379,11 @@ class ChartTest {
         .forEach(r -> roles.add(r.getMetadata().getNamespace() + "/" + r.getMetadata().getName()));
     assertThat(roles)
         .containsExactlyInAnyOrder(
-            "team-a/" + OPERATOR, "team-a/" + WORKER, "team-b/" + OPERATOR, "team-b/" + WORKER);
+            "team-a/" + OPERATOR,
+            "team-a/" + WORKER,
+            "team-b/" + OPERATOR,
+            "team-b/" + WORKER,
+            NAMESPACE + "/" + OPERATOR + "-leader-election");
     for (RoleBinding binding : chart.all(RoleBinding.class)) {
       assertThat(binding.getRoleRef().getKind()).isEqualTo("Role");
       assertThat(binding.getRoleRef().getName()).isEqualTo(binding.getMetadata().getName());
@@ -389,11 +391,12 @@ class ChartTest {
           .singleElement()
           .satisfies(
               s -> {
-                assertThat(s.getName()).isEqualTo(binding.getMetadata().getName());
+                assertThat(s.getName())
+                    .isEqualTo(binding.getMetadata().getName().replace("-leader-election", ""));
                 assertThat(s.getNamespace()).isEqualTo(NAMESPACE);
               });
     }
-    assertThat(chart.all(RoleBinding.class)).hasSize(4);
+    assertThat(chart.all(RoleBinding.class)).hasSize(5);
     for (Deployment d : chart.all(Deployment.class)) {
       assertThat(envValue(d, "FANOUT_NAMESPACES")).isEqualTo("team-a,team-b");
     }
@@ -406,6 +409,9 @@ class ChartTest {
     assertThat(chart.workers())
         .extracting(d -> d.getMetadata().getName())
         .containsExactlyInAnyOrder(WORKER + "-default", WORKER + "-heavy");
+    assertThat(List.of(envValue(chart.operator(), "FANOUT_POOLS").split(",")))
+        .as("the queues the operator creates at start")
+        .containsExactlyInAnyOrder("default", "heavy");
     Deployment standard = chart.named(Deployment.class, WORKER + "-default");
     assertThat(standard.getSpec().getReplicas()).isEqualTo(2);
     assertThat(envValue(standard, "FANOUT_POOL")).isEqualTo("default");
@@ -430,15 +436,17 @@ class ChartTest {
   }
 
   @Test
-  void leaderElectionOnlyWithMoreThanOneReplica() {
+  void leaderElectionAlwaysAndTheOperatorCreatesEveryPoolsQueueAtStart() {
     Deployment single = RenderedChart.render().operator();
     assertThat(env(single, "FANOUT_LEADER_ELECTION")).isEmpty();
-    assertThat(env(single, "POD_NAMESPACE")).isEmpty();
+    assertThat(
+            env(single, "POD_NAMESPACE").orElseThrow().getValueFrom().getFieldRef().getFieldPath())
+        .isEqualTo("metadata.namespace");
+    assertThat(envValue(single, "FANOUT_POOLS")).isEqualTo("default");
 
     RenderedChart chart = RenderedChart.render(HA);
     Deployment operator = chart.operator();
     assertThat(operator.getSpec().getReplicas()).isEqualTo(2);
-    assertThat(envValue(operator, "FANOUT_LEADER_ELECTION")).isEqualTo("true");
     assertThat(
             env(operator, "POD_NAMESPACE")
                 .orElseThrow()

@@ -75,10 +75,6 @@ public final class FanoutOperator implements AutoCloseable {
    */
   public FanoutOperator start() {
     log.info("Starting the Fanout operator: {}", config);
-    if (config.sqsEmbedded()) {
-      embeddedSqs = EmbeddedSqsServer.start("0.0.0.0", config.sqsEmbeddedPort());
-      log.info("Serving an embedded SQS queue (ElasticMQ) on port {}", embeddedSqs.port());
-    }
     database = awaitDatabase();
     if (database == null) {
       return this;
@@ -125,6 +121,12 @@ public final class FanoutOperator implements AutoCloseable {
   private synchronized void lead() {
     if (closed) {
       return;
+    }
+    if (config.sqsEmbedded()) {
+      // The leader's alone: a standby serving an empty queue of its own would be ready, and a
+      // Service would send workers to it.
+      embeddedSqs = EmbeddedSqsServer.start("0.0.0.0", config.sqsEmbeddedPort());
+      log.info("Serving an embedded SQS queue (ElasticMQ) on port {}", embeddedSqs.port());
     }
     pools = new PoolQueues(queues, config.pools());
     pools.start();
