@@ -7,6 +7,9 @@ import dev.fanout.api.Job;
 import dev.fanout.sandbox.ChildProcess;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -62,4 +65,75 @@ class DatabaseOutageFaultIT {
         FaultBed.seconds(Duration.ofNanos(System.nanoTime() - back)),
         Http.metric(operator.httpPort(), "fanout_reconcile_errors_total"));
   }
+
+  /**
+   * An outage longer than JOSDK's default five retries (about 30 s): the Job's last task finishes
+   * while the database is away. Its verdict needs no database and is written at once; an operator
+   * restarted meanwhile waits for the database, alive and not ready; the rows are settled within
+   * seconds of the database's return.
+   */
+  @Test
+  void aJobWhoseLastTaskEndsInALongOutageSucceedsAtOnceAndItsRowsSettleWhenTheDatabaseReturns(
+      FaultBed bed) throws Exception {
+    Jobs jobs = new Jobs(bed);
+    bed.workers(2, FaultBed.STANDARD_WORKERS);
+    Job created = jobs.createAppendJob(LONG_JOB, LONG_TOTAL, 200);
+    await()
+        .atMost(Duration.ofMinutes(1))
+        .pollInterval(Duration.ofMillis(100))
+        .ignoreExceptions()
+        .until(() -> jobs.rows(created).byState().getOrDefault("PENDING", 0L) == 0);
+    PrivatePostgres pg = bed.postgres();
+    pg.stop();
+    long stopped = System.nanoTime();
+    Job job;
+    CompletableFuture<ChildProcess> restarted;
+    try {
+      bed.report("stopped PostgreSQL with %d of %d tasks done", jobs.done(LONG_JOB), LONG_TOTAL);
+      job = jobs.awaitFinished(LONG_JOB, Duration.ofSeconds(30));
+      bed.report(
+          "Job %s %.1f s into the outage, the database still away",
+          job.getStatus().getPhase(),
+          FaultBed.seconds(Duration.ofNanos(System.nanoTime() - stopped)));
+      Jobs.assertAllSucceeded(job, LONG_TOTAL);
+
+      // Past JOSDK's default retries, the operator killed and started again while still away.
+      await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(10)).until(() -> true);
+      bed.kill(bed.operator());
+      restarted =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return bed.startOperator();
+                } catch (Exception e) {
+                  throw new CompletionException(e);
+                }
+              });
+      await().atMost(Duration.ofSeconds(30)).until(() -> bed.operator().isAlive());
+      ChildProcess waiting = bed.operator();
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> System.nanoTime() - stopped > LONG_OUTAGE.toNanos());
+      assertThat(waiting.isAlive()).as("an operator started with the database away").isTrue();
+      assertThat(Http.readyz(waiting.httpPort())).as("its /readyz").isEqualTo(503);
+      assertThat(restarted).isNotDone();
+    } finally {
+      pg.restart();
+    }
+    long back = System.nanoTime();
+    bed.report("PostgreSQL back after %.1f s", FaultBed.seconds(Duration.ofNanos(back - stopped)));
+    restarted.get(90, TimeUnit.SECONDS);
+    bed.report(
+        "the restarted operator ready %.1f s after the database came back",
+        FaultBed.seconds(Duration.ofNanos(System.nanoTime() - back)));
+    var rows = jobs.awaitRows(created, LONG_TOTAL, Duration.ofSeconds(60));
+    bed.report(
+        "rows %s settled %.1f s after the database came back",
+        rows.byState(), FaultBed.seconds(Duration.ofNanos(System.nanoTime() - back)));
+    Http.awaitReadyz(200, Duration.ofSeconds(30), List.of(bed.operator()));
+  }
+
+  private static final String LONG_JOB = "db-long-outage";
+  private static final int LONG_TOTAL = 300;
+  private static final Duration LONG_OUTAGE = Duration.ofSeconds(45);
 }

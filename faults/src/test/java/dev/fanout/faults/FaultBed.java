@@ -70,7 +70,7 @@ final class FaultBed implements AutoCloseable {
   private final Set<ChildProcess> stoppedOnPurpose = ConcurrentHashMap.newKeySet();
   private final List<ChildProcess> workers = new ArrayList<>();
   private Map<String, String> workerSettings = Map.of();
-  private ChildProcess operator;
+  private volatile ChildProcess operator;
   private String scenario = "setup";
   private long scenarioStart = System.nanoTime();
 
@@ -139,6 +139,8 @@ final class FaultBed implements AutoCloseable {
     settings.put("FANOUT_DB_USER", postgres.user());
     settings.put("FANOUT_DB_PASSWORD", postgres.password());
     settings.put("AWS_ENDPOINT_URL_SQS", sqs.endpoint().toString());
+    // As a pod's restarted container: the same name, so it takes the Lease straight back.
+    settings.put("FANOUT_OPERATOR_ID", "fanout-operator-0");
     operator = processes.startOperator(settings, FanoutProcesses.freePorts(1)[0]);
     awaitReady(operator);
     return operator;
