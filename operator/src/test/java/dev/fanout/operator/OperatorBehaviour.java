@@ -241,6 +241,33 @@ abstract class OperatorBehaviour {
   }
 
   @Test
+  void parametersTooLargeForAQueueMessageFailTheJobAtOnceNamingTheField() {
+    Job job = OperatorHarness.job("huge", 20);
+    job.getSpec()
+        .setParameters(JsonNodeFactory.instance.objectNode().put("blob", "x".repeat(300_000)));
+    String uid = h.create(job).getMetadata().getUid();
+    await()
+        .atMost(WAIT)
+        .until(() -> h.get("huge").getStatus() != null && h.get("huge").getStatus().isFinished());
+    JobCondition failed = h.get("huge").getStatus().condition(JobCondition.FAILED);
+    assertThat(failed.getReason()).isEqualTo("InvalidSpec");
+    assertThat(failed.getMessage()).contains("spec.parameters", "at most 262144");
+    assertThat(operator.store().find(uid)).isNull();
+  }
+
+  @Test
+  void largeParametersThatFitOneMessageEachAreSentInBatchesTheQueueTakes() {
+    Job job = OperatorHarness.job("large", 20);
+    job.getSpec()
+        .setParameters(JsonNodeFactory.instance.objectNode().put("blob", "x".repeat(100_000)));
+    String uid = h.create(job).getMetadata().getUid();
+    await().atMost(WAIT).until(() -> operator.store().countSent(uid) == 20);
+    assertThat(h.drain("default"))
+        .hasSize(20)
+        .allSatisfy(m -> assertThat(m.params().get("blob").asText()).hasSize(100_000));
+  }
+
+  @Test
   void theConfiguredPoolsQueueExistsBeforeAnyJob() {
     await().atMost(WAIT).until(() -> h.queueExists("default"));
   }

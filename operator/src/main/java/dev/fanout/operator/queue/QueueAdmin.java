@@ -20,6 +20,9 @@ public final class QueueAdmin {
   private static final Logger log = LoggerFactory.getLogger(QueueAdmin.class);
   public static final int VISIBILITY_TIMEOUT_SECONDS = 60;
 
+  /** What SQS takes in one message, and in one batch of them: 256 KiB. */
+  public static final int MAX_MESSAGE_BYTES = 262_144;
+
   /** What SQS allows: 14 days. */
   private static final String RETENTION_SECONDS = "1209600";
 

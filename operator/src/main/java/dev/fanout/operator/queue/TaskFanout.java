@@ -283,16 +283,35 @@ public final class TaskFanout implements AutoCloseable {
     return accepted;
   }
 
+  /**
+   * Sends up to ten tasks; as one call when their bodies fit SQS's 256 KiB a call, else in as many
+   * calls as they need (a Job of large parameters).
+   */
   private List<Integer> sendBatch(Job job, String queueUrl, List<PendingTask> batch) {
+    List<Integer> accepted = new ArrayList<>(batch.size());
     List<SendMessageBatchRequestEntry> entries = new ArrayList<>(batch.size());
+    int bytes = 0;
     for (PendingTask task : batch) {
+      String body = Messages.encode(message(job, task));
+      int size = body.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+      if (!entries.isEmpty() && bytes + size > QueueAdmin.MAX_MESSAGE_BYTES) {
+        accepted.addAll(call(job, queueUrl, entries));
+        entries = new ArrayList<>(batch.size());
+        bytes = 0;
+      }
       entries.add(
           SendMessageBatchRequestEntry.builder()
               .id(Integer.toString(task.index()))
-              .messageBody(Messages.encode(message(job, task)))
+              .messageBody(body)
               .delaySeconds(task.attempted() ? UNCONFIRMED_DELAY_SECONDS : 0)
               .build());
+      bytes += size;
     }
+    accepted.addAll(call(job, queueUrl, entries));
+    return accepted;
+  }
+
+  private List<Integer> call(Job job, String queueUrl, List<SendMessageBatchRequestEntry> entries) {
     SendMessageBatchResponse response =
         sendLatency.record(() -> sqs.sendMessageBatch(b -> b.queueUrl(queueUrl).entries(entries)));
     if (response.hasFailed() && !response.failed().isEmpty()) {

@@ -6,6 +6,7 @@ import dev.fanout.api.Backoff;
 import dev.fanout.api.JobSpec;
 import dev.fanout.api.TaskSource;
 import dev.fanout.common.queue.Messages;
+import dev.fanout.operator.queue.QueueAdmin;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +19,9 @@ import java.util.regex.Pattern;
  */
 public final class SpecValidator {
   private static final Pattern POOL = Pattern.compile(JobSpec.POOL_PATTERN);
+
+  /** A task message's own fields besides the parameters and the command: uid, names, policy. */
+  static final int MESSAGE_OVERHEAD_BYTES = 2_048;
 
   private SpecValidator() {}
 
@@ -52,6 +56,9 @@ public final class SpecValidator {
           "spec.pool must be lowercase letters, digits and '-' (at most 40), was \""
               + spec.getPool()
               + "\"");
+    }
+    if (problems.isEmpty()) {
+      messageSize(spec, problems);
     }
     Backoff backoff = spec.getBackoff();
     if (backoff != null) {
@@ -97,7 +104,7 @@ public final class SpecValidator {
         problems.add("spec.tasks.items[" + i + "] must be an object");
         continue;
       }
-      int bytes = Messages.encode(item).getBytes(StandardCharsets.UTF_8).length;
+      int bytes = bytes(item);
       if (bytes > TaskSource.MAX_ITEM_BYTES) {
         problems.add(
             "spec.tasks.items["
@@ -109,6 +116,37 @@ public final class SpecValidator {
                 + " allowed");
       }
     }
+  }
+
+  /**
+   * A task travels as one queue message holding the Job's parameters (merged with its item) and
+   * command: one larger than the queue takes could never be sent, and the Job would wait for ever.
+   */
+  private static void messageSize(JobSpec spec, List<String> problems) {
+    int parameters = spec.getParameters() == null ? 0 : bytes(spec.getParameters());
+    int command = spec.getCommand() == null ? 0 : bytes(spec.getCommand());
+    int item = 0;
+    if (spec.getTasks().getItems() != null) {
+      for (ObjectNode each : spec.getTasks().getItems()) {
+        item = Math.max(item, bytes(each));
+      }
+    }
+    int message = parameters + command + item + MESSAGE_OVERHEAD_BYTES;
+    if (message > QueueAdmin.MAX_MESSAGE_BYTES) {
+      String field = parameters >= command ? "spec.parameters" : "spec.command";
+      problems.add(
+          field
+              + " is too large: "
+              + Math.max(parameters, command)
+              + " bytes as JSON make a task message of about "
+              + message
+              + " bytes, and the queue takes at most "
+              + QueueAdmin.MAX_MESSAGE_BYTES);
+    }
+  }
+
+  private static int bytes(Object value) {
+    return Messages.encode(value).getBytes(StandardCharsets.UTF_8).length;
   }
 
   private static void range(List<String> problems, String field, Integer value, int min, int max) {
