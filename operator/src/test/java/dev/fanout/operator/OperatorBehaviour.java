@@ -439,6 +439,94 @@ abstract class OperatorBehaviour {
     assertThat(row.getAttempts()).isEqualTo(3);
   }
 
+  @Test
+  void anImpossibleOutcomeIsDroppedAsBadAndTheOthersOfItsMessageStillReachTheirRows() {
+    String uid = h.create(OperatorHarness.job("outcomes", 3)).getMetadata().getUid();
+    await().atMost(WAIT).until(() -> operator.store().countSent(uid) == 3);
+    String queue = h.sqs.getQueueUrl(b -> b.queueName(h.prefix + "outcomes")).queueUrl();
+    long start = System.currentTimeMillis() - 1_000;
+    Outcome farFuture = outcome(uid, 0, 1, Outcome.Kind.SUCCEEDED, null, Long.MAX_VALUE / 2, 5);
+    Outcome negative = outcome(uid, 1, 1, Outcome.Kind.SUCCEEDED, null, start, -5);
+    Outcome fine = outcome(uid, 2, 1, Outcome.Kind.SUCCEEDED, null, start, 7);
+    h.sqs.sendMessage(
+        b ->
+            b.queueUrl(queue)
+                .messageBody(
+                    "["
+                        + Messages.encode(farFuture)
+                        + ","
+                        + Messages.encode(negative)
+                        + ","
+                        + Messages.encode(fine)
+                        + "]"));
+
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(operator.store().rows(uid).get(2).getState())
+                    .isEqualTo(TaskState.SUCCEEDED));
+    assertThat(operator.registry().counter("fanout_bad_messages", "queue", "outcomes").count())
+        .isEqualTo(2.0);
+    List<TaskRow> rows = operator.store().rows(uid);
+    assertThat(rows.get(0).getState()).isEqualTo(TaskState.SENT);
+    assertThat(rows.get(1).getState()).isEqualTo(TaskState.SENT);
+    await().atMost(WAIT).until(() -> h.visibleMessages("outcomes") == 0);
+  }
+
+  @Test
+  void aForgedDeadLetterOfNoRealTaskIsDroppedAsBadAndCountsNothing() {
+    String uid = h.create(OperatorHarness.job("forged", 20)).getMetadata().getUid();
+    await().atMost(WAIT).until(() -> operator.store().countSent(uid) == 20);
+    TaskMessage real = h.drain("default").get(0);
+    TaskMessage outside =
+        new TaskMessage(
+            real.version(),
+            uid,
+            real.namespace(),
+            real.name(),
+            25,
+            30,
+            real.handler(),
+            real.command(),
+            real.params(),
+            real.maxAttempts(),
+            real.timeoutSeconds(),
+            real.backoff(),
+            real.priorAttempts());
+    TaskMessage otherName =
+        new TaskMessage(
+            real.version(),
+            uid,
+            real.namespace(),
+            "someone-else",
+            3,
+            real.total(),
+            real.handler(),
+            real.command(),
+            real.params(),
+            real.maxAttempts(),
+            real.timeoutSeconds(),
+            real.backoff(),
+            real.priorAttempts());
+    String dlq = h.sqs.getQueueUrl(b -> b.queueName(h.prefix + "default-dlq")).queueUrl();
+    h.sqs.sendMessage(b -> b.queueUrl(dlq).messageBody(Messages.encode(outside)));
+    h.sqs.sendMessage(b -> b.queueUrl(dlq).messageBody(Messages.encode(otherName)));
+
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(
+                        operator.registry().counter("fanout_bad_messages", "queue", "dlq").count())
+                    .isEqualTo(2.0));
+    await().atMost(WAIT).until(() -> h.visibleMessages("default-dlq") == 0);
+    Job seen = h.get("forged");
+    assertThat(seen.getStatus().getFailedIndexes()).isNullOrEmpty();
+    assertThat(seen.getStatus().getFailed()).isIn(null, 0);
+    assertThat(operator.store().countByState(uid)).isEqualTo(Map.of(TaskState.SENT, 20L));
+  }
+
   private static Outcome outcome(
       String uid, int index, int attempt, Outcome.Kind kind, String message, long at, long ms) {
     return new Outcome(

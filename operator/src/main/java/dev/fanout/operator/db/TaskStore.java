@@ -108,6 +108,19 @@ public final class TaskStore {
                 .toList());
   }
 
+  /** Whether the Job has a task of this index. */
+  public boolean hasTask(String uid, int index) {
+    return sessions.fromStatelessTransaction(
+        s ->
+            s.createSelectionQuery(
+                        "select count(*) from TaskRow where jobUid = :uid and taskIndex = :index",
+                        Long.class)
+                    .setParameter("uid", uid)
+                    .setParameter("index", index)
+                    .getSingleResult()
+                > 0);
+  }
+
   /** Number of tasks that have left PENDING: sent, finished, or not run. */
   public long countSent(String uid) {
     return sessions.fromStatelessTransaction(

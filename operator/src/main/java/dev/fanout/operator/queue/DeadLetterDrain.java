@@ -5,6 +5,7 @@ import dev.fanout.common.queue.Messages.BadMessageException;
 import dev.fanout.common.queue.TaskMessage;
 import dev.fanout.common.status.Finished;
 import dev.fanout.common.status.JobStatusPatcher;
+import dev.fanout.operator.db.JobRecord;
 import dev.fanout.operator.db.TaskState;
 import dev.fanout.operator.db.TaskStore;
 import dev.fanout.operator.db.TaskStore.OutcomeUpdate;
@@ -112,6 +113,22 @@ public final class DeadLetterDrain implements AutoCloseable {
       log.warn("Pool {}: removing a dead letter nobody can read: {}", pool, e.getMessage());
       return true;
     }
+    // A message is input, not authority: only a task the rows know is failed, with the rows' total.
+    JobRecord job = store.find(task.jobUid());
+    if (job == null
+        || !job.getNamespace().equals(task.namespace())
+        || !job.getName().equals(task.name())
+        || !store.hasTask(task.jobUid(), task.index())) {
+      bad.increment();
+      log.warn(
+          "Pool {}: removing a dead letter of no known task ({}/{} task {}, uid {})",
+          pool,
+          task.namespace(),
+          task.name(),
+          task.index(),
+          task.jobUid());
+      return true;
+    }
     int attempts = task.priorAttempts() + maxReceiveCount;
     String message =
         "delivered "
@@ -123,7 +140,7 @@ public final class DeadLetterDrain implements AutoCloseable {
             task.namespace(),
             task.name(),
             task.jobUid(),
-            task.total(),
+            job.getTotal(),
             null,
             List.of(Finished.failure(task.index(), attempts, REASON, message)));
     if (result == JobStatusPatcher.Result.WRITTEN || result == JobStatusPatcher.Result.FINISHED) {

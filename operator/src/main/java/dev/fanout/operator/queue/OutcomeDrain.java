@@ -77,7 +77,20 @@ public final class OutcomeDrain implements AutoCloseable {
     List<OutcomeUpdate> updates = new ArrayList<>(messages.size());
     for (Message m : messages) {
       try {
-        Messages.decodeOutcomes(m.body()).forEach(o -> updates.add(update(o)));
+        for (Outcome o : Messages.decodeOutcomes(m.body())) {
+          String problem = problem(o, System.currentTimeMillis());
+          if (problem == null) {
+            updates.add(update(o));
+          } else {
+            bad.increment();
+            log.warn(
+                "Outcome queue: dropping an outcome of {}/{} task {}: {}",
+                o.namespace(),
+                o.name(),
+                o.index(),
+                problem);
+          }
+        }
       } catch (BadMessageException e) {
         bad.increment();
         log.warn("Outcome queue: removing a message nobody can read: {}", e.getMessage());
@@ -96,6 +109,40 @@ public final class OutcomeDrain implements AutoCloseable {
     drained.increment(updates.size());
     return messages.size();
   }
+
+  /**
+   * What makes an outcome impossible, or null: anything may send to the queue, and one outcome the
+   * database cannot take (a time past its range) would fail its whole batch again and again.
+   */
+  static String problem(Outcome o, long nowMillis) {
+    if (o.jobUid() == null || o.jobUid().isBlank()) {
+      return "no Job UID";
+    }
+    if (o.kind() == null) {
+      return "no kind";
+    }
+    if (o.index() < 0 || o.attempt() < 0) {
+      return "a negative index or attempt";
+    }
+    if (o.startedAtMillis() != 0
+        && (o.startedAtMillis() < EARLIEST_MILLIS
+            || o.startedAtMillis() > nowMillis + SKEW_MILLIS)) {
+      return "an impossible start time " + o.startedAtMillis();
+    }
+    if (o.durationMillis() < 0 || o.durationMillis() > LONGEST_MILLIS) {
+      return "an impossible duration " + o.durationMillis() + " ms";
+    }
+    return null;
+  }
+
+  /** 2020-01-01: no attempt of a Fanout task started before. */
+  private static final long EARLIEST_MILLIS = 1_577_836_800_000L;
+
+  /** How far a worker's clock may run ahead of the operator's. */
+  private static final long SKEW_MILLIS = 86_400_000L;
+
+  /** A task runs 12 h at most (taskTimeoutSeconds); a day leaves room. */
+  private static final long LONGEST_MILLIS = 86_400_000L;
 
   static OutcomeUpdate update(Outcome o) {
     TaskState state =
