@@ -84,7 +84,7 @@ public final class FanoutOperator implements AutoCloseable {
     queues = new QueueAdmin(sqs, config.sqs().names(), config.maxReceiveCount());
     queues.onNewQueue(new QueueLoss(store, Clock.systemUTC()));
     fanout = new TaskFanout(store, queues, sqs, registry, Clock.systemUTC());
-    outcomes = new OutcomeDrain(sqs, queues, store, registry);
+    outcomes = new OutcomeDrain(sqs, queues, store, registry, fanout::wake);
     deadLetters =
         new DeadLetterDrain(
             sqs,

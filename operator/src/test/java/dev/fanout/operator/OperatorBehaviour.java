@@ -527,6 +527,69 @@ abstract class OperatorBehaviour {
     assertThat(operator.store().countByState(uid)).isEqualTo(Map.of(TaskState.SENT, 20L));
   }
 
+  @Test
+  void tasksOfASuspendedJobHandedBackUnrunWaitInTheRowsAndAreSentAgainOnResume() {
+    String uid = h.create(OperatorHarness.job("outcomes", 10)).getMetadata().getUid();
+    await().atMost(WAIT).until(() -> operator.store().countSent(uid) == 10);
+    assertThat(h.drain("default")).hasSize(10);
+    setSuspend("outcomes", true);
+    await()
+        .atMost(WAIT)
+        .until(() -> h.get("outcomes").getStatus().getPhase() == JobPhase.Suspended);
+
+    returnUnrun(uid, 0, 10);
+    await().atMost(WAIT).until(() -> operator.store().countSent(uid) == 0);
+    await()
+        .during(Duration.ofSeconds(2))
+        .atMost(WAIT)
+        .until(() -> h.visibleMessages("default") == 0);
+
+    setSuspend("outcomes", false);
+    await().atMost(WAIT).until(() -> operator.store().countSent(uid) == 10);
+    assertThat(h.drain("default"))
+        .extracting(TaskMessage::index)
+        .containsExactlyInAnyOrder(0, 1, 2, 3, 4, 5, 6, 7, 8, 9);
+  }
+
+  @Test
+  void tasksHandedBackAfterTheirJobResumedAreSentAgainAtOnce() {
+    String uid = h.create(OperatorHarness.job("outcomes", 5)).getMetadata().getUid();
+    await().atMost(WAIT).until(() -> operator.store().countSent(uid) == 5);
+    assertThat(h.drain("default")).hasSize(5);
+
+    returnUnrun(uid, 0, 5);
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(h.drain("default"))
+                    .extracting(TaskMessage::index)
+                    .containsExactlyInAnyOrder(0, 1, 2, 3, 4));
+    assertThat(operator.store().countSent(uid)).isEqualTo(5);
+  }
+
+  private void setSuspend(String name, boolean suspend) {
+    h.client()
+        .resources(Job.class)
+        .inNamespace("default")
+        .withName(name)
+        .edit(
+            j -> {
+              j.getSpec().setSuspend(suspend);
+              return j;
+            });
+  }
+
+  private void returnUnrun(String uid, int from, int count) {
+    String queue = h.sqs.getQueueUrl(b -> b.queueName(h.prefix + "outcomes")).queueUrl();
+    StringBuilder body = new StringBuilder("[");
+    for (int i = from; i < from + count; i++) {
+      body.append(i == from ? "" : ",")
+          .append(Messages.encode(outcome(uid, i, 1, Outcome.Kind.RETURNED, null, 0, 0)));
+    }
+    h.sqs.sendMessage(b -> b.queueUrl(queue).messageBody(body + "]"));
+  }
+
   private static Outcome outcome(
       String uid, int index, int attempt, Outcome.Kind kind, String message, long at, long ms) {
     return new Outcome(

@@ -164,6 +164,36 @@ public final class TaskStore {
         });
   }
 
+  /**
+   * Puts these tasks, handed back unrun (their Job is suspended), back to PENDING without a send
+   * time, so that the fan-out sends them again at once when their Job runs. A row past SENT stays
+   * as it is: another copy of the task ran.
+   */
+  public void returnUnrun(List<Map.Entry<String, Integer>> tasks) {
+    List<Map.Entry<String, Integer>> ordered =
+        tasks.stream()
+            .sorted(
+                Map.Entry.<String, Integer>comparingByKey()
+                    .thenComparing(Map.Entry.comparingByValue()))
+            .toList();
+    sessions.inStatelessTransaction(
+        s ->
+            s.doWork(
+                c -> {
+                  try (PreparedStatement update =
+                      c.prepareStatement(
+                          "update fanout_task set state = 'PENDING', sent_at = null"
+                              + " where job_uid = ? and task_index = ? and state = 'SENT'")) {
+                    for (Map.Entry<String, Integer> t : ordered) {
+                      update.setString(1, t.getKey());
+                      update.setInt(2, t.getValue());
+                      update.addBatch();
+                    }
+                    update.executeBatch();
+                  }
+                }));
+  }
+
   /** Per-state counts of a Job's rows. */
   public Map<TaskState, Long> countByState(String uid) {
     return sessions.fromStatelessTransaction(

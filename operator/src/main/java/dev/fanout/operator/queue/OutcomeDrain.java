@@ -11,6 +11,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.sqs.SqsClient;
@@ -30,12 +32,23 @@ public final class OutcomeDrain implements AutoCloseable {
   private final Counter bad;
   private final Counter drained;
   private final List<Thread> threads = new ArrayList<>();
+  private final Consumer<String> returned;
   private volatile boolean running = true;
 
-  public OutcomeDrain(SqsClient sqs, QueueAdmin queues, TaskStore store, MeterRegistry registry) {
+  /**
+   * @param returned told the UID of each Job some of whose tasks came back unrun, to send them
+   *     again if it runs
+   */
+  public OutcomeDrain(
+      SqsClient sqs,
+      QueueAdmin queues,
+      TaskStore store,
+      MeterRegistry registry,
+      Consumer<String> returned) {
     this.sqs = sqs;
     this.queues = queues;
     this.store = store;
+    this.returned = returned;
     this.bad = registry.counter("fanout_bad_messages", "queue", "outcomes");
     this.drained = registry.counter("fanout_outcomes_drained");
   }
@@ -75,11 +88,14 @@ public final class OutcomeDrain implements AutoCloseable {
       return 0;
     }
     List<OutcomeUpdate> updates = new ArrayList<>(messages.size());
+    List<Outcome> handedBack = new ArrayList<>();
     for (Message m : messages) {
       try {
         for (Outcome o : Messages.decodeOutcomes(m.body())) {
           String problem = problem(o, System.currentTimeMillis());
-          if (problem == null) {
+          if (problem == null && o.kind() == Outcome.Kind.RETURNED) {
+            handedBack.add(o);
+          } else if (problem == null) {
             updates.add(update(o));
           } else {
             bad.increment();
@@ -97,6 +113,10 @@ public final class OutcomeDrain implements AutoCloseable {
       }
     }
     store.recordOutcomes(updates);
+    if (!handedBack.isEmpty()) {
+      store.returnUnrun(handedBack.stream().map(o -> Map.entry(o.jobUid(), o.index())).toList());
+      handedBack.stream().map(Outcome::jobUid).distinct().forEach(returned);
+    }
     List<DeleteMessageBatchRequestEntry> deletes = new ArrayList<>(messages.size());
     for (int i = 0; i < messages.size(); i++) {
       deletes.add(
@@ -149,7 +169,7 @@ public final class OutcomeDrain implements AutoCloseable {
         switch (o.kind()) {
           case SUCCEEDED -> TaskState.SUCCEEDED;
           case FAILED -> TaskState.FAILED;
-          case RETRYING -> TaskState.SENT;
+          case RETRYING, RETURNED -> TaskState.SENT;
         };
     Instant started = o.startedAtMillis() > 0 ? Instant.ofEpochMilli(o.startedAtMillis()) : null;
     Instant finished = started == null ? null : started.plusMillis(o.durationMillis());

@@ -114,6 +114,18 @@ public final class TaskFanout implements AutoCloseable {
     schedule(job.getMetadata().getUid(), slot);
   }
 
+  /**
+   * Sends again what the rows say is unsent, if this Job is being sent (some of its tasks came
+   * back); does nothing for a Job that is not (suspended, finished: its next request will).
+   */
+  public void wake(String uid) {
+    Slot slot = slots.get(uid);
+    if (slot != null && !slot.stopped) {
+      slot.again.set(true);
+      schedule(uid, slot);
+    }
+  }
+
   /** Stops sending for this Job (finished, suspended, deleted); a running pass ends soon. */
   public void forget(String uid) {
     slots.computeIfPresent(
