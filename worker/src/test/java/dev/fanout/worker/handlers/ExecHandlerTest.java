@@ -11,8 +11,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -182,6 +184,19 @@ class ExecHandlerTest {
     assertThat(result.succeeded()).isTrue();
     assertThat(result.result()).isEqualTo("started");
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+    assertThat(Thread.getAllStackTraces().entrySet())
+        .as("no thread left reading the command's output")
+        .noneMatch(
+            thread ->
+                thread.getKey() != Thread.currentThread()
+                    && Arrays.stream(thread.getValue())
+                        .anyMatch(
+                            frame ->
+                                Set.of(
+                                        ExecHandler.class.getName(),
+                                        OutputTail.class.getName(),
+                                        ProcessTree.class.getName())
+                                    .contains(frame.getClassName())));
     assertAllDead(pids, 1);
   }
 
