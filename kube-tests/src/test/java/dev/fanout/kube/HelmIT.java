@@ -148,6 +148,24 @@ class HelmIT {
                 "-n",
                 NS))
         .isEqualTo(WORKER + "-tenant false 600");
+    // What the tenant pool's account may do, as the API server decides it.
+    String tenant = "system:serviceaccount:" + NS + ":" + WORKER + "-tenant";
+    assertThat(canI("patch", "jobs.fanout.dev", "--subresource=status", "-n", TEAM, "--as", tenant))
+        .isTrue();
+    assertThat(canI("list", "jobs.fanout.dev", "-n", TEAM, "--as", tenant)).isTrue();
+    assertThat(
+            canI(
+                "patch",
+                "jobs.fanout.dev",
+                "--subresource=status",
+                "-n",
+                "default",
+                "--as",
+                tenant))
+        .as("no reach beyond the pool's namespace")
+        .isFalse();
+    assertThat(canI("list", "jobs.fanout.dev", "--all-namespaces", "--as", tenant)).isFalse();
+    assertThat(canI("get", "secrets", "-n", TEAM, "--as", tenant)).isFalse();
     assertThat(kube.helm().run("history", "fanout", "--namespace", NS).outOrFail())
         .contains("superseded")
         .contains("deployed");
@@ -177,6 +195,14 @@ class HelmIT {
         new java.util.ArrayList<>(List.of("get", kind, name, "-o", "jsonpath=" + jsonPath));
     args.addAll(Arrays.asList(more));
     return kube.kubectl().run(args, null).outOrFail();
+  }
+
+  private static boolean canI(String... args) {
+    List<String> command = new java.util.ArrayList<>(List.of("auth", "can-i"));
+    command.addAll(Arrays.asList(args));
+    String answer = kube.kubectl().run(command, null).out().strip();
+    assertThat(answer).isIn("yes", "no");
+    return answer.equals("yes");
   }
 
   /** The names of the objects of a kind, e.g. {@code names("roles", "-n", "x")}. */
