@@ -66,6 +66,22 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- fail (printf "pools: name %q appears twice" .name) -}}
 {{- end -}}
 {{- $_ := set $seen .name true -}}
+{{- $pool := . -}}
+{{- range (.namespaces | default (list)) -}}
+{{- if not (regexMatch "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$" (toString .)) -}}
+{{- fail (printf "pools: pool %q: namespace %q is not a valid namespace name" $pool.name (toString .)) -}}
+{{- end -}}
+{{- if and $.Values.watchNamespaces (not (has . $.Values.watchNamespaces)) -}}
+{{- fail (printf "pools: pool %q serves namespace %q, which is not in watchNamespaces: the operator would not see its Jobs" $pool.name .) -}}
+{{- end -}}
+{{- end -}}
+{{- if and .roleArn (not .namespaces) -}}
+{{- fail (printf "pools: pool %q: roleArn needs namespaces (a pool gets a ServiceAccount of its own only with namespaces of its own)" .name) -}}
+{{- end -}}
+{{- end -}}
+{{- $ttl := int .Values.worker.tokenExpirationSeconds -}}
+{{- if and (ne $ttl 0) (lt $ttl 600) -}}
+{{- fail (printf "worker.tokenExpirationSeconds must be 0 (the default token) or at least 600, was %d" $ttl) -}}
 {{- end -}}
 {{- end -}}
 
@@ -83,10 +99,29 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 - name: FANOUT_QUEUE_PREFIX
   value: {{ .Values.queue.prefix | quote }}
-{{- if .Values.watchNamespaces }}
-- name: FANOUT_NAMESPACES
-  value: {{ join "," .Values.watchNamespaces | quote }}
-{{- end }}
+{{- end -}}
+
+{{/* The namespaces a pool's workers serve: its own `namespaces`, else watchNamespaces (empty:
+all). Called with (dict "pool" $pool "root" $). */}}
+{{- define "fanout.poolNamespaces" -}}
+{{- join "," (.pool.namespaces | default .root.Values.watchNamespaces) -}}
+{{- end -}}
+
+{{/* The ServiceAccount (and Role) name of a pool's workers: its own when it serves namespaces
+of its own, else the shared one. Called with (dict "pool" $pool "root" $). */}}
+{{- define "fanout.poolAccount" -}}
+{{- if .pool.namespaces -}}
+{{- printf "%s-%s" (include "fanout.workerName" .root) .pool.name -}}
+{{- else -}}
+{{- include "fanout.workerName" .root -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Whether some pool uses the shared worker ServiceAccount and (Cluster)Role: "true" or "". */}}
+{{- define "fanout.sharedWorkerAccount" -}}
+{{- range .Values.pools -}}
+{{- if not .namespaces -}}true{{- end -}}
+{{- end -}}
 {{- end -}}
 
 {{- define "fanout.operatorImage" -}}

@@ -21,7 +21,11 @@ import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRule;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPort;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
@@ -49,10 +53,11 @@ class ChartTest {
   private static final String TWO_POOLS = "helm/examples/values-two-pools.yaml";
   private static final String HA = "helm/examples/values-ha.yaml";
   private static final String LOCALSTACK = "localstack/values-localstack.yaml";
+  private static final String TENANTS = "helm/examples/values-tenants.yaml";
 
   /** The default values and every documented variant. */
   static Stream<String> variants() {
-    return Stream.of("", POSTGRES, AWS, NAMESPACED, TWO_POOLS, HA, LOCALSTACK);
+    return Stream.of("", POSTGRES, AWS, NAMESPACED, TWO_POOLS, HA, LOCALSTACK, TENANTS);
   }
 
   private static RenderedChart render(String variant) {
@@ -70,6 +75,7 @@ class ChartTest {
           "Service",
           "PersistentVolumeClaim",
           "PodDisruptionBudget",
+          "NetworkPolicy",
           "ServiceMonitor");
 
   /** What each program used in a run on a real API server (kube-tests RunningFanoutIT). */
@@ -150,12 +156,26 @@ class ChartTest {
   void workerMayOnlyReadJobsAndWriteTheirStatus(String variant) {
     RenderedChart chart = render(variant);
 
-    List<PolicyRule> rules = chart.rules(WORKER);
-    assertThat(rules).isNotEmpty();
-    assertThat(Set.copyOf(rules)).isEqualTo(Set.copyOf(WORKER_RULES));
-    // The worker's account is bound to nothing else.
-    assertThat(roleRefsOf(chart, WORKER)).containsOnly(WORKER);
-    assertThat(chart.yaml).doesNotContain("secrets");
+    Set<String> accounts = new TreeSet<>();
+    chart
+        .workers()
+        .forEach(d -> accounts.add(d.getSpec().getTemplate().getSpec().getServiceAccountName()));
+    assertThat(accounts).isNotEmpty();
+    for (String account : accounts) {
+      List<PolicyRule> rules = chart.rules(account);
+      assertThat(rules).as(account).isNotEmpty();
+      assertThat(Set.copyOf(rules)).as(account).isEqualTo(Set.copyOf(WORKER_RULES));
+      // A worker's account is bound to its own (Cluster)Role and nothing else.
+      assertThat(roleRefsOf(chart, account)).as(account).containsOnly(account);
+    }
+    assertThat(chart.all(Role.class))
+        .flatMap(Role::getRules)
+        .flatMap(PolicyRule::getResources)
+        .doesNotContain("secrets");
+    assertThat(chart.all(ClusterRole.class))
+        .flatMap(ClusterRole::getRules)
+        .flatMap(PolicyRule::getResources)
+        .doesNotContain("secrets");
   }
 
   @ParameterizedTest(name = "[{index}] {0}")
@@ -233,7 +253,7 @@ class ChartTest {
       assertThat(worker.getSpec().getTemplate().getSpec().getVolumes())
           .allMatch(v -> v.getSecret() == null && v.getPersistentVolumeClaim() == null);
       assertThat(worker.getSpec().getTemplate().getSpec().getServiceAccountName())
-          .isEqualTo(WORKER);
+          .startsWith(WORKER);
     }
   }
 
@@ -486,6 +506,269 @@ class ChartTest {
         .hasMessageContaining("queue.mode must be embedded, endpoint or aws");
     assertThatThrownBy(() -> RenderedChart.render(List.of(), Map.of("pools[0].name", "Bad_Pool")))
         .hasMessageContaining("Bad_Pool");
+  }
+
+  private static final Map<String, String> OPERATOR_PODS =
+      Map.of(
+          "app.kubernetes.io/name", "fanout",
+          "app.kubernetes.io/instance", RenderedChart.RELEASE,
+          "app.kubernetes.io/component", "operator");
+  private static final Map<String, String> WORKER_PODS =
+      Map.of(
+          "app.kubernetes.io/name", "fanout",
+          "app.kubernetes.io/instance", RenderedChart.RELEASE,
+          "app.kubernetes.io/component", "worker");
+
+  private static Map<String, String> podLabels(Deployment d) {
+    return d.getSpec().getTemplate().getMetadata().getLabels();
+  }
+
+  @Test
+  void theEmbeddedQueuePortIsOpenOnlyToTheReleasesWorkersAndTheOperator() {
+    RenderedChart chart = RenderedChart.render(TWO_POOLS);
+
+    NetworkPolicy policy = chart.named(NetworkPolicy.class, OPERATOR);
+    assertThat(policy.getMetadata().getNamespace()).isEqualTo(NAMESPACE);
+    assertThat(policy.getSpec().getPodSelector().getMatchLabels()).isEqualTo(OPERATOR_PODS);
+    assertThat(policy.getSpec().getPodSelector().getMatchExpressions()).isNullOrEmpty();
+    assertThat(podLabels(chart.operator())).containsAllEntriesOf(OPERATOR_PODS);
+    assertThat(chart.workers())
+        .allSatisfy(
+            w ->
+                assertThat(podLabels(w))
+                    .doesNotContainEntry("app.kubernetes.io/component", "operator"));
+    assertThat(policy.getSpec().getPolicyTypes()).containsExactly("Ingress");
+
+    List<NetworkPolicyIngressRule> rules = policy.getSpec().getIngress();
+    assertThat(rules).hasSize(2);
+    NetworkPolicyIngressRule queue = rules.get(0);
+    assertThat(queue.getPorts())
+        .extracting(NetworkPolicyPort::getProtocol, p -> p.getPort().getIntVal())
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("TCP", 9324));
+    assertThat(queue.getFrom())
+        .allSatisfy(
+            peer -> {
+              assertThat(peer.getNamespaceSelector()).isNull();
+              assertThat(peer.getIpBlock()).isNull();
+              assertThat(peer.getPodSelector().getMatchExpressions()).isNullOrEmpty();
+            })
+        .extracting(peer -> peer.getPodSelector().getMatchLabels())
+        .containsExactlyInAnyOrder(WORKER_PODS, OPERATOR_PODS);
+    // Every pool's pods are among the allowed peers.
+    assertThat(chart.workers()).hasSize(2);
+    for (Deployment worker : chart.workers()) {
+      assertThat(podLabels(worker)).containsAllEntriesOf(WORKER_PODS);
+    }
+    NetworkPolicyIngressRule http = rules.get(1);
+    assertThat(http.getFrom()).as("port 8080 open to all, as before").isNullOrEmpty();
+    assertThat(http.getPorts())
+        .extracting(NetworkPolicyPort::getProtocol, p -> p.getPort().getIntVal())
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("TCP", 8080));
+    assertThat(container(chart.operator()).getPorts())
+        .extracting(p -> p.getContainerPort())
+        .containsExactlyInAnyOrder(8080, 9324);
+
+    NetworkPolicy moved =
+        RenderedChart.render(List.of(), Map.of("queue.embeddedPort", 9400))
+            .named(NetworkPolicy.class, OPERATOR);
+    assertThat(moved.getSpec().getIngress().get(0).getPorts().get(0).getPort().getIntVal())
+        .isEqualTo(9400);
+  }
+
+  @Test
+  void theNetworkPolicyComesOnlyWithTheEmbeddedQueueAndCanBeTurnedOff() {
+    assertThat(RenderedChart.render().all(NetworkPolicy.class)).hasSize(1);
+    assertThat(
+            RenderedChart.render(List.of(), Map.of("networkPolicy.enabled", false))
+                .all(NetworkPolicy.class))
+        .isEmpty();
+    assertThat(RenderedChart.render(AWS).all(NetworkPolicy.class)).isEmpty();
+    assertThat(RenderedChart.render(LOCALSTACK).all(NetworkPolicy.class)).isEmpty();
+  }
+
+  @Test
+  void aPoolWithNamespacesGetsItsOwnAccountWithARoleInEachOfThemAndNoClusterRole() {
+    RenderedChart chart = RenderedChart.render(TENANTS);
+    String teamA = WORKER + "-team-a";
+    String teamB = WORKER + "-team-b";
+
+    assertThat(chart.all(ServiceAccount.class))
+        .extracting(sa -> sa.getMetadata().getName())
+        .containsExactlyInAnyOrder(OPERATOR, WORKER, teamA, teamB);
+    Set<String> roles = new TreeSet<>();
+    chart
+        .all(Role.class)
+        .forEach(r -> roles.add(r.getMetadata().getNamespace() + "/" + r.getMetadata().getName()));
+    assertThat(roles)
+        .containsExactlyInAnyOrder(
+            "team-a/" + teamA,
+            "team-b/" + teamB,
+            "team-b-batch/" + teamB,
+            NAMESPACE + "/" + OPERATOR + "-leader-election");
+    roles.remove(NAMESPACE + "/" + OPERATOR + "-leader-election");
+    Set<String> bindings = new TreeSet<>();
+    for (RoleBinding binding : chart.all(RoleBinding.class)) {
+      if (binding.getMetadata().getName().endsWith("-leader-election")) {
+        continue;
+      }
+      bindings.add(binding.getMetadata().getNamespace() + "/" + binding.getMetadata().getName());
+      assertThat(binding.getRoleRef().getKind()).isEqualTo("Role");
+      assertThat(binding.getRoleRef().getName()).isEqualTo(binding.getMetadata().getName());
+      assertThat(binding.getSubjects())
+          .singleElement()
+          .satisfies(
+              subject -> {
+                assertThat(subject.getKind()).isEqualTo("ServiceAccount");
+                assertThat(subject.getName()).isEqualTo(binding.getMetadata().getName());
+                assertThat(subject.getNamespace()).isEqualTo(NAMESPACE);
+              });
+    }
+    assertThat(bindings).isEqualTo(roles);
+    assertThat(Set.copyOf(chart.rules(teamA))).isEqualTo(Set.copyOf(WORKER_RULES));
+    // Cluster-wide bindings hold only the operator and the shared pool's account.
+    assertThat(chart.all(ClusterRoleBinding.class))
+        .flatMap(ClusterRoleBinding::getSubjects)
+        .extracting(s -> s.getName())
+        .containsExactlyInAnyOrder(OPERATOR, WORKER);
+
+    Deployment a = chart.named(Deployment.class, teamA);
+    assertThat(a.getSpec().getTemplate().getSpec().getServiceAccountName()).isEqualTo(teamA);
+    assertThat(envValue(a, "FANOUT_NAMESPACES")).isEqualTo("team-a");
+    Deployment b = chart.named(Deployment.class, teamB);
+    assertThat(b.getSpec().getTemplate().getSpec().getServiceAccountName()).isEqualTo(teamB);
+    assertThat(envValue(b, "FANOUT_NAMESPACES")).isEqualTo("team-b,team-b-batch");
+    Deployment shared = chart.named(Deployment.class, WORKER + "-default");
+    assertThat(shared.getSpec().getTemplate().getSpec().getServiceAccountName()).isEqualTo(WORKER);
+    assertThat(env(shared, "FANOUT_NAMESPACES")).isEmpty();
+    assertThat(env(chart.operator(), "FANOUT_NAMESPACES")).isEmpty();
+  }
+
+  @Test
+  void whenEveryPoolHasNamespacesNoWorkerAccountReachesBeyondThem() {
+    RenderedChart chart =
+        RenderedChart.render(
+            List.of(NAMESPACED),
+            Map.of("pools[0].name", "default", "pools[0].namespaces[0]", "team-b"));
+
+    assertThat(chart.all(ServiceAccount.class))
+        .extracting(sa -> sa.getMetadata().getName())
+        .containsExactlyInAnyOrder(OPERATOR, WORKER + "-default");
+    assertThat(chart.rules(WORKER)).isEmpty();
+    assertThat(chart.all(Role.class))
+        .filteredOn(r -> r.getMetadata().getName().startsWith(WORKER))
+        .extracting(r -> r.getMetadata().getNamespace() + "/" + r.getMetadata().getName())
+        .containsExactly("team-b/" + WORKER + "-default");
+    assertThat(envValue(chart.operator(), "FANOUT_NAMESPACES")).isEqualTo("team-a,team-b");
+    assertThat(envValue(chart.named(Deployment.class, WORKER + "-default"), "FANOUT_NAMESPACES"))
+        .isEqualTo("team-b");
+  }
+
+  @Test
+  void inAwsModeAPoolOfItsOwnCarriesItsOwnRole() {
+    RenderedChart chart =
+        RenderedChart.render(
+            List.of(AWS),
+            Map.of(
+                "pools[0].name", "default",
+                "pools[0].namespaces[0]", "team-a",
+                "pools[0].roleArn", "arn:aws:iam::123456789012:role/fanout-team-a"));
+
+    assertThat(
+            chart.named(ServiceAccount.class, WORKER + "-default").getMetadata().getAnnotations())
+        .containsEntry(
+            "eks.amazonaws.com/role-arn", "arn:aws:iam::123456789012:role/fanout-team-a");
+  }
+
+  @Test
+  void execCanBeTurnedOffForEveryPoolOrForOne() {
+    RenderedChart tenants = RenderedChart.render(TENANTS);
+    assertThat(
+            envValue(tenants.named(Deployment.class, WORKER + "-default"), "FANOUT_EXEC_ENABLED"))
+        .isEqualTo("false");
+    assertThat(envValue(tenants.named(Deployment.class, WORKER + "-team-a"), "FANOUT_EXEC_ENABLED"))
+        .isEqualTo("true");
+
+    assertThat(RenderedChart.render().workers())
+        .allSatisfy(w -> assertThat(envValue(w, "FANOUT_EXEC_ENABLED")).isEqualTo("true"));
+
+    RenderedChart off =
+        RenderedChart.render(
+            List.of(TWO_POOLS), Map.of("worker.execEnabled", false, "pools[1].execEnabled", true));
+    assertThat(envValue(off.named(Deployment.class, WORKER + "-default"), "FANOUT_EXEC_ENABLED"))
+        .isEqualTo("false");
+    assertThat(envValue(off.named(Deployment.class, WORKER + "-heavy"), "FANOUT_EXEC_ENABLED"))
+        .isEqualTo("true");
+  }
+
+  @Test
+  void aShortLivedTokenReplacesTheDefaultMount() {
+    for (Deployment worker : RenderedChart.render(TENANTS).workers()) {
+      PodSpec pod = worker.getSpec().getTemplate().getSpec();
+      assertThat(pod.getAutomountServiceAccountToken()).isFalse();
+      Volume volume =
+          pod.getVolumes().stream().filter(v -> v.getProjected() != null).findFirst().orElseThrow();
+      var sources = volume.getProjected().getSources();
+      assertThat(sources).hasSize(3);
+      assertThat(sources.get(0).getServiceAccountToken().getExpirationSeconds()).isEqualTo(600L);
+      assertThat(sources.get(0).getServiceAccountToken().getPath()).isEqualTo("token");
+      assertThat(sources.get(1).getConfigMap().getName()).isEqualTo("kube-root-ca.crt");
+      assertThat(sources.get(2).getDownwardAPI().getItems().get(0).getPath())
+          .isEqualTo("namespace");
+      assertThat(container(worker).getVolumeMounts())
+          .anySatisfy(
+              m -> {
+                assertThat(m.getName()).isEqualTo(volume.getName());
+                assertThat(m.getMountPath())
+                    .isEqualTo("/var/run/secrets/kubernetes.io/serviceaccount");
+                assertThat(m.getReadOnly()).isTrue();
+              });
+    }
+    for (Deployment worker : RenderedChart.render().workers()) {
+      PodSpec pod = worker.getSpec().getTemplate().getSpec();
+      assertThat(pod.getAutomountServiceAccountToken()).isNull();
+      assertThat(pod.getVolumes()).allMatch(v -> v.getProjected() == null);
+    }
+  }
+
+  @ParameterizedTest(name = "[{index}] {0}")
+  @MethodSource("variants")
+  void workerPodsHaveAnInitThatReapsWhatCommandsLeaveBehind(String variant) {
+    RenderedChart chart = render(variant);
+
+    assertThat(chart.workers())
+        .allSatisfy(
+            w ->
+                assertThat(w.getSpec().getTemplate().getSpec().getShareProcessNamespace())
+                    .isTrue());
+    assertThat(chart.operator().getSpec().getTemplate().getSpec().getShareProcessNamespace())
+        .isNull();
+  }
+
+  @Test
+  void tenantSettingsThatCannotWorkStopTheRenderWithAClearMessage() {
+    assertThatThrownBy(
+            () ->
+                RenderedChart.render(
+                    List.of(NAMESPACED),
+                    Map.of("pools[0].name", "default", "pools[0].namespaces[0]", "team-c")))
+        .hasMessageContaining(
+            "pools: pool \"default\" serves namespace \"team-c\", which is not in watchNamespaces");
+    assertThatThrownBy(
+            () ->
+                RenderedChart.render(
+                    List.of(),
+                    Map.of("pools[0].name", "default", "pools[0].namespaces[0]", "Team_A")))
+        .hasMessageContaining("namespace \"Team_A\" is not a valid namespace name");
+    assertThatThrownBy(
+            () ->
+                RenderedChart.render(
+                    List.of(),
+                    Map.of(
+                        "pools[0].name", "default", "pools[0].roleArn", "arn:aws:iam::1:role/x")))
+        .hasMessageContaining("pools: pool \"default\": roleArn needs namespaces");
+    assertThatThrownBy(
+            () -> RenderedChart.render(List.of(), Map.of("worker.tokenExpirationSeconds", 60)))
+        .hasMessageContaining("worker.tokenExpirationSeconds must be 0");
   }
 
   @Test

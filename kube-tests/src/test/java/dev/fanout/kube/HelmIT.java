@@ -65,6 +65,15 @@ class HelmIT {
         .as("the operator's pod spec names its account; nothing runs it here")
         .isEqualTo(OPERATOR + " ");
     assertThat(kube.kubectl().run("get", "pods", "-n", NS).err()).contains("No resources found");
+    assertThat(
+            get(
+                "networkpolicy",
+                OPERATOR,
+                "{.spec.ingress[0].ports[0].port} {.spec.ingress[0].from[0].podSelector.matchLabels.app\\.kubernetes\\.io/component}",
+                "-n",
+                NS))
+        .as("the embedded queue's port is open to the workers only")
+        .isEqualTo("9324 worker");
   }
 
   @Test
@@ -81,8 +90,13 @@ class HelmIT {
                 concurrency: 8
               - name: gpu
                 replicas: 1
+              - name: tenant
+                namespaces: [%s]
+                execEnabled: false
+            worker:
+              tokenExpirationSeconds: 600
             """
-                .formatted(TEAM));
+                .formatted(TEAM, TEAM));
     String out =
         kube.helm()
             .run("upgrade", "fanout", "helm/fanout", "--namespace", NS, "-f", values.toString())
@@ -90,7 +104,8 @@ class HelmIT {
     assertThat(out).contains("STATUS: deployed").contains("REVISION: 2");
 
     assertThat(names("deployments", "-n", NS))
-        .containsExactlyInAnyOrder(OPERATOR, WORKER + "-default", WORKER + "-gpu");
+        .containsExactlyInAnyOrder(
+            OPERATOR, WORKER + "-default", WORKER + "-gpu", WORKER + "-tenant");
     assertThat(get("deployment", WORKER + "-default", "{.spec.replicas}", "-n", NS)).isEqualTo("3");
     assertThat(
             get(
@@ -113,6 +128,44 @@ class HelmIT {
         .doesNotContain(OPERATOR, WORKER);
     assertThat(names("roles", "-n", TEAM)).contains(OPERATOR, WORKER);
     assertThat(names("rolebindings", "-n", TEAM)).contains(OPERATOR, WORKER);
+    assertThat(names("roles", "-n", TEAM))
+        .as("the tenant pool's own Role")
+        .contains(WORKER + "-tenant");
+    assertThat(
+            get(
+                "rolebinding",
+                WORKER + "-tenant",
+                "{.subjects[0].namespace}/{.subjects[0].name}",
+                "-n",
+                TEAM))
+        .isEqualTo(NS + "/" + WORKER + "-tenant");
+    assertThat(
+            get(
+                "deployment",
+                WORKER + "-tenant",
+                "{.spec.template.spec.serviceAccountName} {.spec.template.spec.automountServiceAccountToken}"
+                    + " {.spec.template.spec.volumes[?(@.name==\"kube-api-access\")].projected.sources[0].serviceAccountToken.expirationSeconds}",
+                "-n",
+                NS))
+        .isEqualTo(WORKER + "-tenant false 600");
+    // What the tenant pool's account may do, as the API server decides it.
+    String tenant = "system:serviceaccount:" + NS + ":" + WORKER + "-tenant";
+    assertThat(canI("patch", "jobs.fanout.dev", "--subresource=status", "-n", TEAM, "--as", tenant))
+        .isTrue();
+    assertThat(canI("list", "jobs.fanout.dev", "-n", TEAM, "--as", tenant)).isTrue();
+    assertThat(
+            canI(
+                "patch",
+                "jobs.fanout.dev",
+                "--subresource=status",
+                "-n",
+                "default",
+                "--as",
+                tenant))
+        .as("no reach beyond the pool's namespace")
+        .isFalse();
+    assertThat(canI("list", "jobs.fanout.dev", "--all-namespaces", "--as", tenant)).isFalse();
+    assertThat(canI("get", "secrets", "-n", TEAM, "--as", tenant)).isFalse();
     assertThat(kube.helm().run("history", "fanout", "--namespace", NS).outOrFail())
         .contains("superseded")
         .contains("deployed");
@@ -142,6 +195,14 @@ class HelmIT {
         new java.util.ArrayList<>(List.of("get", kind, name, "-o", "jsonpath=" + jsonPath));
     args.addAll(Arrays.asList(more));
     return kube.kubectl().run(args, null).outOrFail();
+  }
+
+  private static boolean canI(String... args) {
+    List<String> command = new java.util.ArrayList<>(List.of("auth", "can-i"));
+    command.addAll(Arrays.asList(args));
+    String answer = kube.kubectl().run(command, null).out().strip();
+    assertThat(answer).isIn("yes", "no");
+    return answer.equals("yes");
   }
 
   /** The names of the objects of a kind, e.g. {@code names("roles", "-n", "x")}. */

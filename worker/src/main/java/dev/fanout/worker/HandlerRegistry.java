@@ -1,5 +1,6 @@
 package dev.fanout.worker;
 
+import dev.fanout.worker.handlers.ExecHandler;
 import dev.fanout.worker.spi.TaskHandler;
 import java.util.Iterator;
 import java.util.List;
@@ -29,7 +30,11 @@ final class HandlerRegistry {
     }
   }
 
-  static HandlerRegistry load() {
+  /**
+   * The handlers on the classpath; with {@code FANOUT_EXEC_ENABLED=false}, {@code exec} is the one
+   * that refuses every task, whatever else claims the name.
+   */
+  static HandlerRegistry load(WorkerConfig config) {
     List<TaskHandler> found = new java.util.ArrayList<>();
     Iterator<TaskHandler> it = ServiceLoader.load(TaskHandler.class).iterator();
     while (true) {
@@ -42,6 +47,11 @@ final class HandlerRegistry {
         // One broken plug-in must not take the built-ins down with it.
         log.error("Cannot load a task handler: {}", e.getMessage());
       }
+    }
+    if (!config.execEnabled()) {
+      found.removeIf(handler -> ExecHandler.NAME.equals(handler.name()));
+      found.add(ExecHandler.disabled(config.pool()));
+      log.info("Handler exec is off on this worker ({}=false)", WorkerConfig.EXEC_ENABLED.name());
     }
     HandlerRegistry registry = new HandlerRegistry(found);
     log.info("Task handlers: {}", String.join(", ", registry.names()));

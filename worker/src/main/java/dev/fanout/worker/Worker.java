@@ -73,7 +73,7 @@ public final class Worker implements AutoCloseable {
     jobs.onEnded(invoker::stopJob);
     var parts =
         new TaskRunner.Parts(
-            jobs, HandlerRegistry.load(), invoker, queue, heartbeat, writer, ledger, metrics);
+            jobs, HandlerRegistry.load(config), invoker, queue, heartbeat, writer, ledger, metrics);
     // The poller is made after the runner, which asks it whether the worker is stopping.
     TaskPoller[] pollerRef = new TaskPoller[1];
     TaskRunner runner =

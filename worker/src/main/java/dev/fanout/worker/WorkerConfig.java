@@ -18,6 +18,7 @@ import java.util.regex.Pattern;
  * one list of them; docs/api.md and the chart's values.yaml mirror it.
  *
  * @param namespaces the namespaces whose Jobs the informer caches; empty means all
+ * @param execEnabled whether this worker runs the built-in {@code exec} handler's commands
  */
 public record WorkerConfig(
     SqsSettings sqs,
@@ -29,7 +30,8 @@ public record WorkerConfig(
     Duration shutdownGrace,
     int suspendedDelaySeconds,
     int receiveWaitSeconds,
-    String workerId) {
+    String workerId,
+    boolean execEnabled) {
 
   /**
    * With neither an SQS endpoint nor a region set, the operator serves an embedded queue (see
@@ -85,6 +87,11 @@ public record WorkerConfig(
           "FANOUT_WORKER_ID",
           "the host name (the pod's name)",
           "names this worker in the outcomes it reports");
+  public static final Setting EXEC_ENABLED =
+      new Setting(
+          "FANOUT_EXEC_ENABLED",
+          "true",
+          "false: tasks of exec Jobs fail at once (reason ExecDisabled) and no command runs");
 
   /** Every setting, in the order the docs list them. */
   public static final List<Setting> SETTINGS =
@@ -101,7 +108,8 @@ public record WorkerConfig(
           SHUTDOWN_GRACE_SECONDS,
           SUSPENDED_DELAY_SECONDS,
           RECEIVE_WAIT_SECONDS,
-          WORKER_ID);
+          WORKER_ID,
+          EXEC_ENABLED);
 
   private static final Pattern POOL_NAME = Pattern.compile(JobSpec.POOL_PATTERN);
   private static final Pattern NAMESPACE_NAME =
@@ -149,7 +157,8 @@ public record WorkerConfig(
         Duration.ofSeconds(env.integer(SHUTDOWN_GRACE_SECONDS, 30, 0, 3600)),
         env.integer(SUSPENDED_DELAY_SECONDS, 15, 1, 900),
         env.integer(RECEIVE_WAIT_SECONDS, 20, 1, 20),
-        env.string(WORKER_ID, defaultWorkerId()));
+        env.string(WORKER_ID, defaultWorkerId()),
+        env.bool(EXEC_ENABLED, true));
   }
 
   private static String defaultWorkerId() {

@@ -39,6 +39,7 @@ class WorkerConfigTest {
     assertThat(config.shutdownGrace()).isEqualTo(Duration.ofSeconds(30));
     assertThat(config.suspendedDelaySeconds()).isEqualTo(15);
     assertThat(config.workerId()).isNotBlank();
+    assertThat(config.execEnabled()).isTrue();
   }
 
   @Test
@@ -57,7 +58,8 @@ class WorkerConfigTest {
                     Map.entry("FANOUT_STATUS_FLUSH_MS", "100"),
                     Map.entry("FANOUT_SHUTDOWN_GRACE_SECONDS", "5"),
                     Map.entry("FANOUT_SUSPENDED_DELAY_SECONDS", "2"),
-                    Map.entry("FANOUT_WORKER_ID", "w-7"))));
+                    Map.entry("FANOUT_WORKER_ID", "w-7"),
+                    Map.entry("FANOUT_EXEC_ENABLED", "false"))));
     assertThat(config.sqs().endpoint()).isEqualTo(URI.create("http://sqs:4566"));
     assertThat(config.sqs().region()).isEqualTo("eu-west-1");
     assertThat(config.sqs().names().tasks(config.pool())).isEqualTo("x-gpu-1");
@@ -68,6 +70,7 @@ class WorkerConfigTest {
     assertThat(config.shutdownGrace()).isEqualTo(Duration.ofSeconds(5));
     assertThat(config.suspendedDelaySeconds()).isEqualTo(2);
     assertThat(config.workerId()).isEqualTo("w-7");
+    assertThat(config.execEnabled()).isFalse();
   }
 
   @Test
@@ -91,6 +94,7 @@ class WorkerConfigTest {
         "FANOUT_STATUS_FLUSH_MS    | 1     | FANOUT_STATUS_FLUSH_MS: must be between 10",
         "FANOUT_QUEUE_PREFIX       | a.b   | FANOUT_QUEUE_PREFIX: queue prefix must be",
         "AWS_ENDPOINT_URL_SQS      | sqs   | AWS_ENDPOINT_URL_SQS: must be an http(s) URL",
+        "FANOUT_EXEC_ENABLED       | off   | FANOUT_EXEC_ENABLED: must be true or false",
       })
   void aBadValueNamesTheVariable(String name, String value, String message) {
     assertThatThrownBy(() -> WorkerConfig.from(new Env(Map.of(name, value))))

@@ -1,50 +1,88 @@
 package dev.fanout.worker.handlers;
 
 import dev.fanout.api.TaskFailure;
+import dev.fanout.worker.WorkerConfig;
 import dev.fanout.worker.spi.TaskContext;
 import dev.fanout.worker.spi.TaskHandler;
 import dev.fanout.worker.spi.TaskResult;
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
-import java.util.List;
+import java.io.InputStream;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Built-in {@code exec}: runs {@code spec.command} as a child process with the task in its
- * environment. Exit 0 succeeds with the tail of the output as result; anything else fails with the
- * tail of stdout and stderr as message. Past the timeout, or when interrupted, the process and
- * everything it started are killed.
+ * environment and without the worker's credentials (see {@link ChildEnvironment}). Exit 0 succeeds
+ * with the tail of the output as result; anything else fails with the tail of stdout and stderr as
+ * message. When the attempt ends, however it ends, every process it started is killed.
  */
 public final class ExecHandler implements TaskHandler {
+  private static final Logger log = LoggerFactory.getLogger(ExecHandler.class);
+
+  public static final String NAME = "exec";
   public static final String TIMEOUT = "Timeout";
+  public static final String EXEC_DISABLED = "ExecDisabled";
 
   /** More than the 1 KiB the status keeps, so a cut multi-byte character costs nothing. */
   private static final int TAIL_BYTES = 4096;
 
-  /** How long output may still trickle in after the process ended (from its children). */
-  private static final long DRAIN_MILLIS = 1000;
+  /** Longest pause between two looks at the output while the command is quiet. */
+  private static final long MAX_IDLE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+
+  /** Most output read in one go, so a chatty command cannot hold off the timeout check. */
+  private static final int MAX_READ_BYTES = 1 << 20;
+
+  private final Map<String, String> workerEnvironment;
+  private final String disabledOnPool;
+
+  /** The built-in, as ServiceLoader makes it: commands run. */
+  public ExecHandler() {
+    this(System.getenv());
+  }
+
+  /** Commands run with what {@link ChildEnvironment} keeps of this environment. */
+  ExecHandler(Map<String, String> workerEnvironment) {
+    this(Map.copyOf(workerEnvironment), null);
+  }
+
+  private ExecHandler(Map<String, String> workerEnvironment, String disabledOnPool) {
+    this.workerEnvironment = workerEnvironment;
+    this.disabledOnPool = disabledOnPool;
+  }
+
+  /** The {@code exec} of a worker with {@code FANOUT_EXEC_ENABLED=false}: every task fails. */
+  public static ExecHandler disabled(String pool) {
+    return new ExecHandler(Map.of(), pool);
+  }
 
   @Override
   public String name() {
-    return "exec";
+    return NAME;
   }
 
   @Override
   public TaskResult run(TaskContext ctx) throws InterruptedException {
+    if (disabledOnPool != null) {
+      return TaskResult.permanentFailure(
+          EXEC_DISABLED,
+          "handler exec is turned off on the workers of pool \""
+              + disabledOnPool
+              + "\" ("
+              + WorkerConfig.EXEC_ENABLED.name()
+              + "=false); no command ran. Run the Job on a pool that allows exec (spec.pool)");
+    }
     if (ctx.command().isEmpty()) {
       return TaskResult.permanentFailure(
           "InvalidParameters", "handler exec needs spec.command, and the Job has none");
     }
+    String execId = UUID.randomUUID().toString();
     ProcessBuilder builder = new ProcessBuilder(ctx.command()).redirectErrorStream(true);
-    Map<String, String> env = builder.environment();
-    env.put("FANOUT_JOB", ctx.jobName());
-    env.put("FANOUT_NAMESPACE", ctx.namespace());
-    env.put("FANOUT_TASK_INDEX", Integer.toString(ctx.index()));
-    env.put("FANOUT_TASK_ATTEMPT", Integer.toString(ctx.attempt()));
-    env.put("FANOUT_TASK_PARAMS", ctx.params().toString());
+    builder.environment().clear();
+    builder.environment().putAll(ChildEnvironment.of(workerEnvironment, ctx, execId));
     Process process;
     try {
       process = builder.start();
@@ -52,65 +90,100 @@ public final class ExecHandler implements TaskHandler {
       return TaskResult.failure(
           TaskResult.ERROR, "cannot start " + ctx.command().get(0) + ": " + e.getMessage());
     }
+    ProcessTree tree = new ProcessTree(process, execId);
     OutputTail tail = new OutputTail(TAIL_BYTES);
-    // A platform thread: a blocking pipe read would pin a virtual thread's carrier.
-    Thread pump =
-        Thread.ofPlatform()
-            .daemon()
-            .name("exec-output-" + process.pid())
-            .start(() -> tail.drain(process.getInputStream()));
+    InputStream output = process.getInputStream();
     try {
       process.getOutputStream().close();
     } catch (IOException e) {
       // The command does not read stdin; nothing to do.
     }
-    boolean exited;
     try {
-      exited = process.waitFor(Math.max(0, ctx.remaining().toNanos()), TimeUnit.NANOSECONDS);
-    } catch (InterruptedException e) {
-      killTree(process);
-      throw e;
-    }
-    if (!exited) {
-      killTree(process);
-      pump.join(DRAIN_MILLIS);
+      boolean exited = collectUntilExit(process, output, tail, ctx);
+      // Whatever it left running in the background goes too: an attempt owns nothing after it.
+      reap(tree, ctx);
+      readAvailable(output, tail);
+      if (!exited) {
+        return TaskResult.failure(
+            TIMEOUT,
+            "still running after "
+                + ctx.timeout().toSeconds()
+                + " s; killed it and its children. Output: "
+                + tail.text());
+      }
+      int code = process.exitValue();
+      String text = tail.text();
+      if (code == 0) {
+        return TaskResult.success(TaskFailure.truncate(text));
+      }
       return TaskResult.failure(
-          TIMEOUT,
-          "still running after "
-              + ctx.timeout().toSeconds()
-              + " s; killed it and its children. Output: "
-              + tail.text());
+          TaskResult.ERROR, TaskFailure.truncate("exit code " + code + ": " + text));
+    } catch (InterruptedException e) {
+      reap(tree, ctx);
+      throw e;
+    } finally {
+      try {
+        output.close();
+      } catch (IOException e) {
+        // Closing a pipe of a dead process: nothing to keep.
+      }
     }
-    // Children still running in the background may hold the pipe open: don't wait for them.
-    pump.join(DRAIN_MILLIS);
-    int code = process.exitValue();
-    String output = tail.text();
-    if (code == 0) {
-      return TaskResult.success(TaskFailure.truncate(output));
-    }
-    return TaskResult.failure(
-        TaskResult.ERROR, TaskFailure.truncate("exit code " + code + ": " + output));
   }
 
   /**
-   * Kills the process and its descendants. The descendants are listed before anything dies, because
-   * an orphan is re-parented and no longer shows up as a descendant.
+   * Reads the output as it comes until the command exits or its time is up, without a thread of its
+   * own: a background child may keep the pipe open long after, and a reader blocked on it would be
+   * left behind.
+   *
+   * @return true when the command exited, false on timeout
    */
-  static void killTree(Process process) {
-    Set<ProcessHandle> tree = new LinkedHashSet<>();
-    tree.add(process.toHandle());
-    process.descendants().forEach(tree::add);
-    tree.forEach(ProcessHandle::destroyForcibly);
-    // A child may have forked between the listing and the kill.
-    List<ProcessHandle> late = new ArrayList<>();
-    for (ProcessHandle handle : tree) {
-      handle.descendants().filter(h -> !tree.contains(h)).forEach(late::add);
+  private static boolean collectUntilExit(
+      Process process, InputStream output, OutputTail tail, TaskContext ctx)
+      throws InterruptedException {
+    long idle = 0;
+    while (true) {
+      boolean read = readAvailable(output, tail) > 0;
+      long left = ctx.remaining().toNanos();
+      if (left <= 0) {
+        return !process.isAlive();
+      }
+      idle =
+          read ? 0 : Math.min(MAX_IDLE_NANOS, Math.max(TimeUnit.MILLISECONDS.toNanos(1), idle * 2));
+      if (process.waitFor(Math.min(idle, left), TimeUnit.NANOSECONDS)) {
+        return true;
+      }
     }
-    late.forEach(ProcessHandle::destroyForcibly);
+  }
+
+  /** Reads what the pipe holds now, never blocking. */
+  private static int readAvailable(InputStream output, OutputTail tail) {
+    byte[] buffer = new byte[8192];
+    int total = 0;
     try {
-      process.waitFor(5, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+      int available;
+      while (total < MAX_READ_BYTES && (available = output.available()) > 0) {
+        int n = output.read(buffer, 0, Math.min(available, buffer.length));
+        if (n < 0) {
+          break;
+        }
+        tail.append(buffer, n);
+        total += n;
+      }
+    } catch (IOException e) {
+      // The pipe is closed: what was read so far is the output.
+    }
+    return total;
+  }
+
+  private static void reap(ProcessTree tree, TaskContext ctx) {
+    Set<ProcessHandle> left = tree.kill();
+    if (!left.isEmpty()) {
+      log.warn(
+          "Job {} task {}: {} process(es) of the exec command survived the kill: {}",
+          ctx.jobRef(),
+          ctx.index(),
+          left.size(),
+          left.stream().map(h -> Long.toString(h.pid())).toList());
     }
   }
 }

@@ -1,7 +1,5 @@
 package dev.fanout.worker.handlers;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -14,19 +12,6 @@ final class OutputTail {
 
   OutputTail(int capacity) {
     ring = new byte[capacity];
-  }
-
-  /** Copies the stream into the tail until it ends; run on a thread of its own. */
-  void drain(InputStream in) {
-    byte[] buffer = new byte[8192];
-    try (in) {
-      int n;
-      while ((n = in.read(buffer)) > 0) {
-        append(buffer, n);
-      }
-    } catch (IOException e) {
-      // The process was killed or its pipe closed: what was read so far is the tail.
-    }
   }
 
   synchronized void append(byte[] bytes, int length) {
