@@ -192,7 +192,7 @@ class ChartTest {
             new io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder()
                 .withApiGroups("coordination.k8s.io")
                 .withResources("leases")
-                .withVerbs("get", "create", "update")
+                .withVerbs("get", "create", "patch")
                 .build());
     assertThat(chart.named(Role.class, OPERATOR + "-leader-election").getMetadata().getNamespace())
         .isEqualTo(NAMESPACE);

@@ -84,6 +84,8 @@ class RunningFanoutIT {
             Map.ofEntries(
                 entry("KUBECONFIG", operatorKubeconfig.toString()),
                 entry("FANOUT_NAMESPACES", JOBS_NS),
+                // As the chart sets it: the leader-election Lease lives in the release namespace.
+                entry("POD_NAMESPACE", RELEASE_NS),
                 entry("FANOUT_DB_URL", "jdbc:h2:file:" + kube.dir().resolve("db/fanout")),
                 entry("FANOUT_SQS_EMBEDDED", "true"),
                 entry("FANOUT_SQS_EMBEDDED_PORT", String.valueOf(queuePort)),
@@ -502,12 +504,21 @@ class RunningFanoutIT {
    * identity may do in the Jobs' namespace, for Fanout's resources and events.
    */
   private static Set<String> granted(Cli as) {
-    String list = as.run("auth", "can-i", "--list", "-n", JOBS_NS).outOrFail();
+    Set<String> granted =
+        grantedIn(as, JOBS_NS, r -> r.contains("fanout.dev") || r.equals("events"));
+    // The leader-election Lease lives in the release namespace.
+    granted.addAll(grantedIn(as, RELEASE_NS, r -> r.equals("leases.coordination.k8s.io")));
+    return granted;
+  }
+
+  private static Set<String> grantedIn(
+      Cli as, String namespace, java.util.function.Predicate<String> resources) {
+    String list = as.run("auth", "can-i", "--list", "-n", namespace).outOrFail();
     Set<String> granted = new TreeSet<>();
     for (String line : list.lines().skip(1).toList()) {
       String[] columns = line.strip().split("\\s+");
       String resource = columns[0];
-      if (!resource.contains("fanout.dev") && !resource.equals("events")) {
+      if (!resources.test(resource)) {
         continue;
       }
       String verbs = line.substring(line.indexOf('[', line.indexOf(']') + 1));
