@@ -17,6 +17,9 @@ public class Backoff {
   /** SQS cannot hide a message for longer than 12 hours. */
   public static final int LIMIT_SECONDS = 43200;
 
+  /** The largest {@code factor} the schema takes. */
+  public static final int FACTOR_LIMIT = 100;
+
   @Min(0)
   @Max(LIMIT_SECONDS)
   @Default("1")
@@ -24,7 +27,7 @@ public class Backoff {
   private Integer initialSeconds;
 
   @Min(1)
-  @Max(100)
+  @Max(FACTOR_LIMIT)
   @Default("2.0")
   @JsonPropertyDescription("Each further retry waits this many times longer.")
   private Double factor;

@@ -35,6 +35,11 @@ import java.util.List;
     message = "spec.pool is immutable")
 public class JobSpec {
   public static final int DEFAULT_MAX_ATTEMPTS = 3;
+
+  /** The schema's bounds, declared once: the CRD and the operator's own checks read these. */
+  public static final int MAX_ATTEMPTS_LIMIT = 100;
+
+  public static final int TASK_TIMEOUT_LIMIT_SECONDS = 43200;
   public static final int DEFAULT_TASK_TIMEOUT_SECONDS = 600;
   public static final String DEFAULT_POOL = "default";
 
@@ -70,7 +75,7 @@ public class JobSpec {
   private Integer parallelism;
 
   @Min(1)
-  @Max(100)
+  @Max(MAX_ATTEMPTS_LIMIT)
   @Default("3")
   @JsonPropertyDescription("Attempts per task before it counts as failed.")
   private Integer maxAttempts;
@@ -80,7 +85,7 @@ public class JobSpec {
   private Backoff backoff;
 
   @Min(1)
-  @Max(43200)
+  @Max(TASK_TIMEOUT_LIMIT_SECONDS)
   @Default("600")
   @JsonPropertyDescription(
       "A task still running after this many seconds is stopped and counts as a failed attempt.")

@@ -43,8 +43,13 @@ public final class SpecValidator {
       problems.add("spec.command is required when spec.handler is exec");
     }
     atLeast(problems, "spec.parallelism", spec.getParallelism(), 1);
-    range(problems, "spec.maxAttempts", spec.getMaxAttempts(), 1, 100);
-    range(problems, "spec.taskTimeoutSeconds", spec.getTaskTimeoutSeconds(), 1, 43200);
+    range(problems, "spec.maxAttempts", spec.getMaxAttempts(), 1, JobSpec.MAX_ATTEMPTS_LIMIT);
+    range(
+        problems,
+        "spec.taskTimeoutSeconds",
+        spec.getTaskTimeoutSeconds(),
+        1,
+        JobSpec.TASK_TIMEOUT_LIMIT_SECONDS);
     atLeast(problems, "spec.maxFailedTasks", spec.getMaxFailedTasks(), 0);
     if (spec.getActiveDeadlineSeconds() != null && spec.getActiveDeadlineSeconds() < 1) {
       problems.add(
@@ -69,8 +74,13 @@ public final class SpecValidator {
           0,
           Backoff.LIMIT_SECONDS);
       range(problems, "spec.backoff.maxSeconds", backoff.getMaxSeconds(), 0, Backoff.LIMIT_SECONDS);
-      if (backoff.getFactor() != null && (backoff.getFactor() < 1 || backoff.getFactor() > 100)) {
-        problems.add("spec.backoff.factor must be between 1 and 100, was " + backoff.getFactor());
+      if (backoff.getFactor() != null
+          && (backoff.getFactor() < 1 || backoff.getFactor() > Backoff.FACTOR_LIMIT)) {
+        problems.add(
+            "spec.backoff.factor must be between 1 and "
+                + Backoff.FACTOR_LIMIT
+                + ", was "
+                + backoff.getFactor());
       }
     }
     return problems;
