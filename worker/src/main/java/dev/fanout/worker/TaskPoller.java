@@ -90,7 +90,6 @@ final class TaskPoller {
         pause = FIRST_PAUSE;
       } catch (QueueDoesNotExistException e) {
         slots.release(wanted);
-        connector.lost("queue " + connector.tasksName() + " no longer exists");
         log.warn("Queue {} no longer exists; waiting for it again", connector.tasksName());
         return;
       } catch (RuntimeException e) {
