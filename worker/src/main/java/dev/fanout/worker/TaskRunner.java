@@ -94,8 +94,14 @@ final class TaskRunner {
     }
   }
 
-  private void admit(Delivery d) {
-    TaskMessage task = d.task();
+  private void admit(Delivery received) {
+    // Names, UID and index only, until the Job is known: the rest of the message is not trusted.
+    TaskMessage task = received.task();
+    Boolean replaced = p.jobs().goneReplaced(task.namespace(), task.name(), task.jobUid());
+    if (replaced != null) {
+      drop(received, replaced ? Decision.JOB_REPLACED : Decision.JOB_GONE);
+      return;
+    }
     Job job;
     try {
       job = p.jobs().lookup(task.namespace(), task.name(), task.jobUid());
@@ -106,9 +112,14 @@ final class TaskRunner {
           e.getMessage(),
           task.index(),
           LOOKUP_RETRY_SECONDS);
-      p.queue().defer(d, LOOKUP_RETRY_SECONDS);
+      p.queue().defer(received, LOOKUP_RETRY_SECONDS);
       return;
     }
+    // From here on, what runs is what the Job's spec says, not the message (invariant 8).
+    Delivery d =
+        job != null && task.jobUid().equals(job.getMetadata().getUid()) && job.getSpec() != null
+            ? received.trusting(job.getSpec())
+            : received;
     Decision decision =
         Admission.decide(
             job,
@@ -122,9 +133,7 @@ final class TaskRunner {
       decision = Decision.JOB_FINISHED;
     }
     if (decision.dropsMessage()) {
-      log.debug("Job {}: dropping task {} ({})", task.jobRef(), task.index(), decision);
-      p.metrics().skipped(decision.skipTag);
-      p.queue().delete(d.receiptHandle());
+      drop(d, decision);
       return;
     }
     if (decision == Decision.SUSPENDED) {
@@ -150,6 +159,21 @@ final class TaskRunner {
       letGo(d);
       throw e;
     }
+  }
+
+  private void drop(Delivery d, Decision decision) {
+    if (decision == Decision.NO_SUCH_TASK) {
+      p.metrics().badMessage();
+      log.warn(
+          "Job {}: deleting message {}: the Job has no task {}",
+          d.jobRef(),
+          d.messageId(),
+          d.task().index());
+    } else {
+      log.debug("Job {}: dropping task {} ({})", d.jobRef(), d.task().index(), decision);
+      p.metrics().skipped(decision.skipTag);
+    }
+    p.queue().delete(d.receiptHandle());
   }
 
   private void failLost(Delivery d) {

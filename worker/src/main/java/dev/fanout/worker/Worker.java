@@ -54,7 +54,7 @@ public final class Worker implements AutoCloseable {
     receiver = SqsClients.create(config.sqs(), 2);
     sqs =
         SqsClients.create(config.sqs(), Math.min(256, config.concurrency() + 2 * TaskQueue.BATCH));
-    jobs = new JobCache(kube, config.namespaces());
+    jobs = new JobCache(kube, config.namespaces(), metrics::jobRead);
     connector = new QueueConnector(sqs, config.sqs().names(), config.pool());
     TaskQueue queue = new TaskQueue(receiver, sqs, connector);
     heartbeat = new Heartbeat(queue, connector, clock);

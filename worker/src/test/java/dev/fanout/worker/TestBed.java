@@ -16,12 +16,19 @@ import dev.fanout.common.queue.SqsSettings;
 import dev.fanout.common.queue.TaskMessage;
 import dev.fanout.common.testing.MockKube;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.http.BasicBuilder;
+import io.fabric8.kubernetes.client.http.HttpRequest;
+import io.fabric8.kubernetes.client.http.Interceptor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import software.amazon.awssdk.services.sqs.SqsClient;
@@ -207,11 +214,33 @@ final class TestBed implements AutoCloseable {
     return env;
   }
 
+  /**
+   * A client of the mock server as a worker has, through {@code config}, that notes each request it
+   * sends ({@code "GET /apis/fanout.dev/v1alpha1/namespaces/ns/jobs/name"}) in {@code sent}.
+   */
+  static KubernetesClient recordingClient(Config config, Queue<String> sent) {
+    Interceptor recorder =
+        new Interceptor() {
+          @Override
+          public void before(BasicBuilder builder, HttpRequest request, RequestTags tags) {
+            sent.add(request.method() + " " + request.uri().getPath());
+          }
+        };
+    return new KubernetesClientBuilder()
+        .withConfig(config)
+        .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("recorder", recorder))
+        .build();
+  }
+
   Worker startWorker(Queues queues, Map<String, String> overrides) {
+    return startWorker(queues, overrides, kube.newClient());
+  }
+
+  Worker startWorker(Queues queues, Map<String, String> overrides, KubernetesClient client) {
     Map<String, String> env = env(queues);
     env.putAll(overrides);
     try {
-      Worker worker = Worker.start(WorkerConfig.from(new Env(env)), kube.newClient());
+      Worker worker = Worker.start(WorkerConfig.from(new Env(env)), client);
       workers.add(worker);
       return worker;
     } catch (IOException e) {

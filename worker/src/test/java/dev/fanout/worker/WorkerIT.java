@@ -11,15 +11,19 @@ import dev.fanout.api.JobStatus;
 import dev.fanout.api.TaskFailure;
 import dev.fanout.common.queue.Outcome;
 import dev.fanout.common.queue.TaskMessage;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** One worker against the mock API server and embedded SQS, as a user would see it. */
 class WorkerIT {
@@ -269,6 +273,59 @@ class WorkerIT {
     assertThat(bed.depth(queues.dlqUrl())).as("deleted, not dead-lettered").isZero();
   }
 
+  /** The message with what a forger changed. */
+  private static TaskMessage forged(
+      TaskMessage t, int index, String handler, List<String> command, int maxAttempts) {
+    return new TaskMessage(
+        t.version(),
+        t.jobUid(),
+        t.namespace(),
+        t.name(),
+        index,
+        t.total(),
+        handler,
+        command,
+        t.params(),
+        maxAttempts,
+        t.timeoutSeconds(),
+        t.backoff(),
+        t.priorAttempts());
+  }
+
+  @Test
+  void forgedMessagesRunOnlyWhatTheJobsSpecSaysAndCountNoIndexOutsideIt(@TempDir Path dir) {
+    TestBed.Queues queues = queues();
+    Job job = bed.createJob("team-h", "forged", 20, spec -> {});
+    Path pwned = dir.resolve("pwned");
+    List<String> evil = List.of("sh", "-c", "touch " + pwned);
+    List<TaskMessage> tasks = new ArrayList<>();
+    // Copies of real tasks with another handler and command, and a task the Job does not have.
+    tasks.add(forged(TestBed.task(job, 3), 3, "exec", evil, 1000));
+    tasks.add(forged(TestBed.task(job, 7), 7, "exec", evil, 3));
+    tasks.add(forged(TestBed.task(job, 0), 25, "exec", evil, 3));
+    tasks.add(forged(TestBed.task(job, 0), 25, "noop", null, 3));
+    tasks.add(forged(TestBed.task(job, 0), -1, "noop", null, 3));
+    bed.enqueue(queues, tasks);
+    bed.sqs.sendMessage(
+        r ->
+            r.queueUrl(queues.tasksUrl())
+                .messageBody(
+                    "{\"version\":1,\"jobUid\":\"\",\"namespace\":\"\",\"name\":\"forged\","
+                        + "\"index\":1,\"handler\":\"exec\"}"));
+    Worker worker = bed.startWorker(queues);
+    await().atMost(LONG).until(() -> bed.depth(queues.tasksUrl()) == 0);
+    bed.enqueue(queues, job, 0, 19);
+
+    await().atMost(LONG).until(() -> "0-19".equals(bed.status(job).getCompletedIndexes()));
+    await().atMost(LONG).until(() -> bed.depth(queues.tasksUrl()) == 0);
+    JobStatus status = bed.status(job);
+    assertThat(pwned).as("the forged command never ran").doesNotExist();
+    assertThat(status.getCompletedIndexes()).isEqualTo("0-19");
+    assertThat(status.getSucceeded()).isEqualTo(20);
+    assertThat(status.getFailedIndexes()).isNull();
+    assertThat(TestBed.counter(worker, "fanout_bad_messages", "queue", "tasks")).isEqualTo(4);
+  }
+
   @Test
   void tasksOfADeletedOrReplacedJobAreDroppedWithoutRunning() {
     TestBed.Queues queues = queues();
@@ -291,6 +348,43 @@ class WorkerIT {
         .isEqualTo(5);
     assertThat(TestBed.counter(worker, "fanout_deliveries_skipped", "reason", "job_replaced"))
         .isEqualTo(5);
+  }
+
+  @Test
+  void theLeftoversOfADeletedJobAreDroppedWithoutAnApiReadEach() {
+    TestBed.Queues queues = queues();
+    Job job =
+        bed.createJob(
+            "team-c",
+            "big",
+            400,
+            spec -> {
+              spec.setHandler("count");
+              spec.setParameters(params().put("ms", 50));
+            });
+    String uid = job.getMetadata().getUid();
+    bed.enqueue(queues, job, 0, 399);
+    Queue<String> sent = new ConcurrentLinkedQueue<>();
+    Worker worker =
+        bed.startWorker(
+            queues,
+            java.util.Map.of("FANOUT_WORKER_CONCURRENCY", "2"),
+            TestBed.recordingClient(bed.kube.config(), sent));
+    await().atMost(LONG).until(() -> CountingHandler.runs(uid) >= 4);
+
+    bed.kube.client().resource(job).delete();
+
+    await().atMost(LONG).until(() -> bed.depth(queues.tasksUrl()) == 0);
+    double dropped = TestBed.counter(worker, "fanout_deliveries_skipped", "reason", "job_gone");
+    long reads =
+        sent.stream()
+            .filter(r -> r.equals("GET /apis/fanout.dev/v1alpha1/namespaces/team-c/jobs/big"))
+            .count();
+    System.out.printf(
+        "Deleted a Job with %.0f messages left: the worker read it %d times%n", dropped, reads);
+    assertThat(dropped).isGreaterThan(300);
+    assertThat(reads).isLessThanOrEqualTo(2);
+    assertThat(CountingHandler.runs(uid)).isLessThan(100);
   }
 
   @Test
