@@ -165,7 +165,7 @@ final class StatusWriter implements AutoCloseable {
     }
     if (result == JobStatusPatcher.Result.GONE) {
       log.info("Job {}: gone; dropping {} finished tasks of it", ref, finished.size());
-      ledger.forget(task.jobUid(), indexes);
+      deleteMessages(ref, ledger.forget(task.jobUid(), indexes));
       deleteMessages(ref, deliveries);
       return true;
     }
@@ -177,7 +177,8 @@ final class StatusWriter implements AutoCloseable {
           indexes.size());
     }
     long t1 = System.nanoTime();
-    ledger.recorded(task.jobUid(), indexes);
+    // The status holds these tasks: copies of their messages that waited for them can go.
+    deleteMessages(ref, ledger.recorded(task.jobUid(), indexes));
     try {
       queue.sendOutcomes(batch.outcomes().stream().map(PendingOutcome::outcome).toList());
     } catch (RuntimeException e) {
@@ -200,6 +201,9 @@ final class StatusWriter implements AutoCloseable {
   }
 
   private void deleteMessages(String ref, List<Delivery> deliveries) {
+    if (deliveries.isEmpty()) {
+      return;
+    }
     try {
       int refused = queue.deleteAll(deliveries);
       if (refused > 0) {

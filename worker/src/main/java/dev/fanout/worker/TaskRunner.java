@@ -29,9 +29,6 @@ final class TaskRunner {
   static final String UNKNOWN_HANDLER = "UnknownHandler";
   static final String WORKER_LOST = "WorkerLost";
 
-  /** A copy of a task running here comes back after this, to be dropped once that one is in. */
-  private static final int IN_FLIGHT_RECHECK_SECONDS = 5;
-
   /** When the Job cannot be read, the task is put back for this long. */
   private static final int LOOKUP_RETRY_SECONDS = 10;
 
@@ -142,13 +139,15 @@ final class TaskRunner {
       p.queue().defer(d, suspendedDelaySeconds);
       return;
     }
-    if (!p.ledger().tryStart(task.jobUid(), task.index())) {
-      log.debug("Job {}: task {} is already in flight here", task.jobRef(), task.index());
+    // Tracked first: a copy held below may be settled by another thread at once.
+    p.heartbeat().track(d);
+    if (!p.ledger().startOrHold(d)) {
+      // Kept hidden here, costing no receive, until the run under way ends (see letGo and
+      // StatusWriter): a late re-send or a duplicate must not fail a healthy task.
+      log.debug("Job {}: task {} is in flight here; its copy waits", task.jobRef(), task.index());
       p.metrics().skipped("in_flight");
-      p.queue().changeVisibility(d, IN_FLIGHT_RECHECK_SECONDS);
       return;
     }
-    p.heartbeat().track(d);
     try {
       if (decision == Decision.WORKER_LOST) {
         failLost(d);
@@ -156,7 +155,7 @@ final class TaskRunner {
         run(d);
       }
     } catch (RuntimeException e) {
-      letGo(d);
+      letGo(d, 0);
       throw e;
     }
   }
@@ -199,7 +198,7 @@ final class TaskRunner {
   private void run(Delivery d) {
     TaskMessage task = d.task();
     if (stopping.getAsBoolean()) {
-      letGo(d);
+      letGo(d, 0);
       p.queue().changeVisibility(d, 0);
       return;
     }
@@ -224,13 +223,13 @@ final class TaskRunner {
     if (!invocation.started()) {
       log.debug("Job {}: ended; dropping task {}", task.jobRef(), task.index());
       p.metrics().skipped(Decision.JOB_FINISHED.skipTag);
-      letGo(d);
+      letGo(d, 0);
       p.queue().delete(d.receiptHandle());
       return;
     }
     if (invocation.stoppedByShutdown()) {
       log.info("Job {}: task {} stopped by shutdown; releasing it", task.jobRef(), task.index());
-      letGo(d);
+      letGo(d, 0);
       p.queue().changeVisibility(d, 0);
       return;
     }
@@ -276,7 +275,7 @@ final class TaskRunner {
   }
 
   private void retry(Delivery d, Outcome outcome, int delaySeconds) {
-    letGo(d);
+    letGo(d, delaySeconds);
     try {
       p.queue().sendOutcomes(List.of(outcome));
     } catch (RuntimeException e) {
@@ -289,10 +288,20 @@ final class TaskRunner {
   /**
    * Gives the message up before making it visible again: else the heartbeat could hide it for a
    * full timeout more, or its next delivery, on this worker, could find it still in flight here.
+   * Copies that waited for it come back after {@code copiesInSeconds}, as it does: one may be the
+   * same message under a newer receipt, so none is deleted while the task is not recorded.
    */
-  private void letGo(Delivery d) {
+  private void letGo(Delivery d, int copiesInSeconds) {
     p.heartbeat().untrack(d);
-    p.ledger().abandon(d.task().jobUid(), d.task().index());
+    for (Delivery copy : p.ledger().abandon(d.task().jobUid(), d.task().index())) {
+      p.heartbeat().untrack(copy);
+      try {
+        p.queue().changeVisibility(copy, copiesInSeconds);
+      } catch (RuntimeException e) {
+        // It comes back after its visibility timeout instead.
+        log.debug("Job {}: cannot let a copy of task {} go: {}", d.jobRef(), d.task().index(), e);
+      }
+    }
   }
 
   private Outcome outcome(Delivery d, Invocation invocation, Outcome.Kind kind) {

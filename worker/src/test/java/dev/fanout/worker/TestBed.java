@@ -61,6 +61,11 @@ final class TestBed implements AutoCloseable {
 
   /** Creates the queues the way the operator does. */
   Queues createQueues(String prefix, int visibilitySeconds) {
+    return createQueues(prefix, visibilitySeconds, 100);
+  }
+
+  /** Creates the queues the way the operator does, moving a message to the DLQ on that receive. */
+  Queues createQueues(String prefix, int visibilitySeconds, int maxReceiveCount) {
     QueueNames names = new QueueNames(prefix);
     String pool = "default";
     String dlqUrl = sqs.createQueue(r -> r.queueName(names.deadLetters(pool))).queueUrl();
@@ -68,7 +73,12 @@ final class TestBed implements AutoCloseable {
         sqs.getQueueAttributes(r -> r.queueUrl(dlqUrl).attributeNames(QueueAttributeName.QUEUE_ARN))
             .attributes()
             .get(QueueAttributeName.QUEUE_ARN);
-    String redrive = "{\"deadLetterTargetArn\":\"" + dlqArn + "\",\"maxReceiveCount\":\"100\"}";
+    String redrive =
+        "{\"deadLetterTargetArn\":\""
+            + dlqArn
+            + "\",\"maxReceiveCount\":\""
+            + maxReceiveCount
+            + "\"}";
     String tasksUrl =
         sqs.createQueue(
                 r ->

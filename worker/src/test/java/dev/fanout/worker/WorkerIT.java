@@ -120,6 +120,41 @@ class WorkerIT {
   }
 
   @Test
+  void copiesOfARunningTaskWaitForItWithoutUsingUpReceivesAndDoNotFailIt() {
+    // Short visibility: the copies must be kept hidden; two receives and a message is dead.
+    TestBed.Queues queues = bed.createQueues("w" + seq.incrementAndGet() + "-", 4, 2);
+    Job job =
+        bed.createJob(
+            "team-i",
+            "copies",
+            1,
+            spec -> {
+              spec.setHandler("count");
+              spec.setParameters(params().put("ms", 12_000));
+              spec.setMaxAttempts(2);
+            });
+    String uid = job.getMetadata().getUid();
+    bed.enqueue(queues, job, 0, 0);
+    Worker worker = bed.startWorker(queues);
+    await().atMost(LONG).until(() -> CountingHandler.runs(uid, 0) == 1);
+
+    // A late re-send and SQS duplicates, while the task runs.
+    bed.enqueue(queues, List.of(TestBed.task(job, 0), TestBed.task(job, 0), TestBed.task(job, 0)));
+
+    await().atMost(LONG).until(() -> "0".equals(bed.status(job).getCompletedIndexes()));
+    await().atMost(LONG).until(() -> bed.depth(queues.tasksUrl()) == 0);
+    JobStatus status = bed.status(job);
+    assertThat(status.getSucceeded()).isEqualTo(1);
+    assertThat(status.getFailedIndexes()).isNull();
+    assertThat(status.getFailures()).isNull();
+    assertThat(CountingHandler.runs(uid, 0)).isEqualTo(1);
+    assertThat(bed.depth(queues.dlqUrl())).as("no copy dead-lettered").isZero();
+    assertThat(TestBed.counter(worker, "fanout_deliveries_skipped", "reason", "in_flight"))
+        .as("each copy received once")
+        .isEqualTo(3);
+  }
+
+  @Test
   void aTaskLongerThanTheVisibilityTimeoutStaysHiddenFromOtherWorkers() {
     TestBed.Queues queues = queues(2);
     Job job =
