@@ -11,6 +11,10 @@ import dev.fanout.api.JobStatus;
 import dev.fanout.api.TaskFailure;
 import dev.fanout.common.queue.Outcome;
 import dev.fanout.common.queue.TaskMessage;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,6 +28,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 /** One worker against the mock API server and embedded SQS, as a user would see it. */
 class WorkerIT {
@@ -420,6 +425,65 @@ class WorkerIT {
     assertThat(dropped).isGreaterThan(300);
     assertThat(reads).isLessThanOrEqualTo(2);
     assertThat(CountingHandler.runs(uid)).isLessThan(100);
+  }
+
+  @Test
+  void whileTheStatusCannotBeWrittenItStopsTakingTasksAndCatchesUpAfter() throws Exception {
+    TestBed.Queues queues = queues();
+    Job job = bed.createJob("team-j", "cut-off", 600, spec -> {});
+    int concurrency = 2;
+    int bound = TaskPoller.backlogLimit(concurrency) + concurrency;
+    URI api = URI.create(bed.kube.config().getMasterUrl());
+    try (CuttableLink link = CuttableLink.to(api.getPort())) {
+      Config config =
+          new ConfigBuilder(bed.kube.config())
+              .withMasterUrl("http://127.0.0.1:" + link.port() + "/")
+              .build();
+      Worker worker =
+          bed.startWorker(
+              queues,
+              java.util.Map.of("FANOUT_WORKER_CONCURRENCY", Integer.toString(concurrency)),
+              new KubernetesClientBuilder().withConfig(config).build());
+      await().atMost(LONG).until(() -> worker.readiness() == null);
+
+      link.cut();
+      bed.enqueue(queues, job, 0, 599);
+
+      // It runs tasks it cannot record, up to the bound (those and the running ones), then takes
+      // no more.
+      await().atMost(LONG).until(() -> inFlight(queues) >= TaskPoller.backlogLimit(concurrency));
+      await()
+          .during(Duration.ofSeconds(5))
+          .atMost(Duration.ofSeconds(7))
+          .until(() -> inFlight(queues) <= bound);
+      int held = inFlight(queues);
+      assertThat(bed.status(job).getCompletedIndexes()).isNull();
+
+      long restored = System.nanoTime();
+      link.restore();
+      await()
+          .atMost(Duration.ofSeconds(180))
+          .until(() -> "0-599".equals(bed.status(job).getCompletedIndexes()));
+      System.out.printf(
+          "API server cut off: the worker held %d messages (bound %d); all 600 recorded %d ms"
+              + " after it came back%n",
+          held, bound, (System.nanoTime() - restored) / 1_000_000);
+      await().atMost(LONG).until(() -> bed.depth(queues.tasksUrl()) == 0);
+      assertThat(bed.status(job).getSucceeded()).isEqualTo(600);
+    }
+  }
+
+  /** Messages received and not yet deleted or let go. */
+  private static int inFlight(TestBed.Queues queues) {
+    return Integer.parseInt(
+        bed.sqs
+            .getQueueAttributes(
+                r ->
+                    r.queueUrl(queues.tasksUrl())
+                        .attributeNames(
+                            QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE))
+            .attributes()
+            .get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE));
   }
 
   @Test
