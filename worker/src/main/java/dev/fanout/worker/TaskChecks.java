@@ -2,6 +2,7 @@ package dev.fanout.worker;
 
 import dev.fanout.api.Backoff;
 import dev.fanout.api.JobSpec;
+import dev.fanout.common.queue.Messages;
 import dev.fanout.common.queue.Messages.BadMessageException;
 import dev.fanout.common.queue.TaskMessage;
 import java.util.regex.Pattern;
@@ -28,23 +29,26 @@ final class TaskChecks {
    * @throws BadMessageException when the message names no possible Job or task
    */
   static void wellFormed(TaskMessage task) {
-    String why = null;
     if (task.jobUid() == null || !UID.matcher(task.jobUid()).matches()) {
-      why = "a Job UID";
-    } else if (task.namespace() == null || !NAMESPACE.matcher(task.namespace()).matches()) {
-      why = "a namespace";
-    } else if (task.name() == null
-        || task.name().length() > 253
-        || !NAME.matcher(task.name()).matches()) {
-      why = "a Job name";
-    } else if (task.index() < 0) {
-      why = "a task index";
-    } else if (task.priorAttempts() < 0 || task.priorAttempts() > MAX_ATTEMPTS) {
-      why = "a count of earlier attempts";
+      throw impossible("Job UID", task.jobUid());
     }
-    if (why != null) {
-      throw new BadMessageException("not a task message: it names no possible " + why);
+    if (task.namespace() == null || !NAMESPACE.matcher(task.namespace()).matches()) {
+      throw impossible("namespace", task.namespace());
     }
+    if (task.name() == null || task.name().length() > 253 || !NAME.matcher(task.name()).matches()) {
+      throw impossible("Job name", task.name());
+    }
+    if (task.index() < 0) {
+      throw impossible("task index", Integer.toString(task.index()));
+    }
+    if (task.priorAttempts() < 0 || task.priorAttempts() > MAX_ATTEMPTS) {
+      throw impossible("count of earlier attempts", Integer.toString(task.priorAttempts()));
+    }
+  }
+
+  private static BadMessageException impossible(String what, String value) {
+    return new BadMessageException(
+        "not a task message: impossible " + what + " " + Messages.preview(value));
   }
 
   /** Whether the Job has a task of that index. */
