@@ -20,6 +20,8 @@ final class Admission {
     /** A Job of the same name but another UID: the task belonged to its predecessor. */
     JOB_REPLACED("job_replaced"),
     JOB_FINISHED("job_finished"),
+    /** The Job has no task of that index: a forged or broken message, counted as bad. */
+    NO_SUCH_TASK(null),
     /** The index is already in completedIndexes or failedIndexes: a duplicate delivery. */
     ALREADY_RECORDED("duplicate"),
     /** Put the task back for later without spending an attempt. */
@@ -37,6 +39,7 @@ final class Admission {
     boolean dropsMessage() {
       return this == JOB_GONE
           || this == JOB_REPLACED
+          || this == NO_SUCH_TASK
           || this == JOB_FINISHED
           || this == ALREADY_RECORDED;
     }
@@ -58,6 +61,9 @@ final class Admission {
     if (job.getMetadata().getDeletionTimestamp() != null) {
       // Being deleted: the operator's finalizer is closing its rows.
       return Decision.JOB_GONE;
+    }
+    if (!TaskChecks.hasTask(job.getSpec(), index)) {
+      return Decision.NO_SUCH_TASK;
     }
     JobStatus status = job.getStatus();
     if (status != null

@@ -22,6 +22,7 @@ record Delivery(
    */
   static Delivery of(Message message, long nowMillis) {
     TaskMessage task = Messages.decodeTask(message.body());
+    TaskChecks.wellFormed(task);
     int receiveCount =
         parseOr(message.attributes().get(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT), 1);
     long sentAt = parseOr(message.attributes().get(MessageSystemAttributeName.SENT_TIMESTAMP), 0);
@@ -59,6 +60,17 @@ record Delivery(
     return task.maxAttempts() > 0
         ? task.maxAttempts()
         : dev.fanout.api.JobSpec.DEFAULT_MAX_ATTEMPTS;
+  }
+
+  /** This delivery with the task as its Job's spec has it ({@link TaskChecks#fromSpec}). */
+  Delivery trusting(dev.fanout.api.JobSpec spec) {
+    return new Delivery(
+        messageId,
+        receiptHandle,
+        TaskChecks.fromSpec(task, spec),
+        attempt,
+        receivedAtMillis,
+        sentAtMillis);
   }
 
   /** A copy of the task to send again: this delivery ran nothing, so it costs no attempt. */

@@ -23,10 +23,16 @@ final class JobCache implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(JobCache.class);
 
   private final KubernetesClient client;
+  private final Runnable onRead;
   private final List<SharedIndexInformer<Job>> informers = new ArrayList<>();
+  private final GoneJobs gone = new GoneJobs();
 
-  JobCache(KubernetesClient client, List<String> namespaces) {
+  /**
+   * @param onRead called for each read of a Job from the API server (the informer's aside)
+   */
+  JobCache(KubernetesClient client, List<String> namespaces, Runnable onRead) {
     this.client = client;
+    this.onRead = onRead;
     if (namespaces.isEmpty()) {
       informers.add(client.resources(Job.class).inAnyNamespace().runnableInformer(0));
     } else {
@@ -41,6 +47,23 @@ final class JobCache implements AutoCloseable {
             // Keep trying: the API server may come later than the worker; /readyz tells.
             log.warn("Job informer: {}; retrying", error.toString());
             return true;
+          });
+      informer.addEventHandler(
+          new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(Job job) {}
+
+            @Override
+            public void onUpdate(Job before, Job job) {
+              if (!before.getMetadata().getUid().equals(job.getMetadata().getUid())) {
+                gone.add(before.getMetadata().getUid(), true);
+              }
+            }
+
+            @Override
+            public void onDelete(Job job, boolean finalStateUnknown) {
+              gone.add(job.getMetadata().getUid(), false);
+            }
           });
     }
   }
@@ -125,7 +148,8 @@ final class JobCache implements AutoCloseable {
 
   /**
    * The Job the task belongs to as currently known: the informer's copy when it has this UID, else
-   * a fresh read (the informer may lag behind a new or replaced Job).
+   * a fresh read (the informer may lag behind a new or replaced Job). Ask {@link #goneReplaced}
+   * first: the leftovers of a large deleted Job would cost a read each.
    *
    * @return the Job by that namespace/name (whatever its UID), or null when there is none
    * @throws io.fabric8.kubernetes.client.KubernetesClientException when the API cannot answer
@@ -135,13 +159,32 @@ final class JobCache implements AutoCloseable {
     if (cached != null && uid.equals(cached.getMetadata().getUid())) {
       return cached;
     }
-    return client.resources(Job.class).inNamespace(namespace).withName(name).get();
+    onRead.run();
+    Job read = client.resources(Job.class).inNamespace(namespace).withName(name).get();
+    if (read == null || !uid.equals(read.getMetadata().getUid())) {
+      // A UID is never reused: the task's Job is gone for good.
+      gone.add(uid, read != null);
+    }
+    return read;
   }
 
   /**
-   * Keeps what the worker reads of a Job (metadata, {@code spec.suspend}, status) and drops the
-   * task items and parameters, which can run to megabytes a Job: every task message carries its
-   * own.
+   * Whether this worker knows the Job of that UID to be gone, which costs no API call: null when
+   * not known gone; else true when another Job has its name now.
+   */
+  Boolean goneReplaced(String namespace, String name, String uid) {
+    Boolean replaced = gone.replaced(uid);
+    if (replaced == null || replaced) {
+      return replaced;
+    }
+    Job cached = cached(namespace, name);
+    return cached != null && !uid.equals(cached.getMetadata().getUid());
+  }
+
+  /**
+   * Keeps what the worker reads of a Job (metadata, handler, command, {@code spec.suspend}, how
+   * many tasks, status) and drops the task items and parameters, which can run to megabytes a Job:
+   * every task message carries its own. Items are kept as their count.
    */
   private static final class SlimJobStore extends BasicItemStore<Job> {
     SlimJobStore() {
@@ -151,8 +194,10 @@ final class JobCache implements AutoCloseable {
     @Override
     public Job put(String key, Job job) {
       if (job.getSpec() != null) {
-        if (job.getSpec().getTasks() != null) {
-          job.getSpec().getTasks().setItems(null);
+        var tasks = job.getSpec().getTasks();
+        if (tasks != null && tasks.getItems() != null) {
+          tasks.setCount(tasks.getItems().size());
+          tasks.setItems(null);
         }
         job.getSpec().setParameters(null);
       }

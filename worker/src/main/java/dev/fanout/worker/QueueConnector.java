@@ -13,12 +13,19 @@ import software.amazon.awssdk.services.sqs.model.QueueDoesNotExistException;
 
 /**
  * Finds the pool's task queue and the outcome queue, which the operator creates: until both exist
- * the worker waits, asking again with a growing pause, and is not ready.
+ * the worker looks for them every {@link #MISSING_PAUSE}; it is ready meanwhile (SQS answers), and
+ * not ready only while SQS cannot be reached.
  */
 final class QueueConnector {
   private static final Logger log = LoggerFactory.getLogger(QueueConnector.class);
   private static final Duration FIRST_PAUSE = Duration.ofSeconds(1);
   private static final Duration LONGEST_PAUSE = Duration.ofSeconds(30);
+
+  /**
+   * How often a missing queue is looked for: a fresh install's first task then starts within about
+   * this long of the operator creating the queue. A lookup costs two cheap SQS calls.
+   */
+  static final Duration MISSING_PAUSE = Duration.ofSeconds(2);
 
   /** What the SQS API calls refer to; the visibility timeout paces the heartbeat. */
   record Endpoints(String tasksUrl, String outcomesUrl, int visibilitySeconds) {}
@@ -27,7 +34,7 @@ final class QueueConnector {
   private final String tasksName;
   private final String outcomesName;
   private volatile Endpoints endpoints;
-  private volatile String problem = "the queues have not been looked up yet";
+  private volatile String problem = "SQS has not been asked yet";
 
   QueueConnector(SqsClient sqs, QueueNames names, String pool) {
     this.sqs = sqs;
@@ -36,7 +43,8 @@ final class QueueConnector {
   }
 
   /**
-   * Looks the queues up, again and again with a growing pause, until they exist.
+   * Looks the queues up until they exist: every {@link #MISSING_PAUSE} while SQS says they do not,
+   * with a growing pause while SQS cannot be reached.
    *
    * @return the endpoints, or null when {@code stopping} turned true first
    */
@@ -44,6 +52,8 @@ final class QueueConnector {
     Duration pause = FIRST_PAUSE;
     boolean warned = false;
     while (!stopping.getAsBoolean()) {
+      String waitingFor;
+      Duration wait;
       try {
         Endpoints found = lookUp();
         endpoints = found;
@@ -55,21 +65,27 @@ final class QueueConnector {
             outcomesName);
         return found;
       } catch (QueueDoesNotExistException e) {
-        problem = "queue " + tasksName + " or " + outcomesName + " does not exist yet";
+        // SQS answered: the worker is ready, and looks again soon (the operator creates them).
+        problem = null;
+        waitingFor = "queue " + tasksName + " or " + outcomesName + " does not exist yet";
+        wait = MISSING_PAUSE;
+        pause = FIRST_PAUSE;
       } catch (SdkException e) {
         problem = "cannot reach SQS: " + e.getMessage();
+        waitingFor = problem;
+        wait = pause;
+        pause =
+            pause.multipliedBy(2).compareTo(LONGEST_PAUSE) > 0
+                ? LONGEST_PAUSE
+                : pause.multipliedBy(2);
       }
       if (!warned) {
-        log.warn("Waiting for the queues: {}; the operator creates them", problem);
+        log.warn("Waiting for the queues: {}; the operator creates them", waitingFor);
         warned = true;
       } else {
-        log.debug("Still waiting for the queues: {}", problem);
+        log.debug("Still waiting for the queues: {}", waitingFor);
       }
-      pause(pause, stopping);
-      pause =
-          pause.multipliedBy(2).compareTo(LONGEST_PAUSE) > 0
-              ? LONGEST_PAUSE
-              : pause.multipliedBy(2);
+      pause(wait, stopping);
     }
     return null;
   }
@@ -97,11 +113,6 @@ final class QueueConnector {
     return new Endpoints(tasksUrl, outcomesUrl, visibility);
   }
 
-  /** The task queue vanished under the poller: not ready until it is found again. */
-  void lost(String why) {
-    problem = why;
-  }
-
   /** A call on the queue failed: not ready until one succeeds ({@link #answered()}). */
   void unreachable(Exception e) {
     problem = "cannot reach SQS: " + e.getMessage();
@@ -119,7 +130,7 @@ final class QueueConnector {
     return endpoints;
   }
 
-  /** Null while the queues are known; else why not. */
+  /** Null while SQS answers (a missing queue is no problem: it is looked for); else why not. */
   String problem() {
     return problem;
   }

@@ -8,6 +8,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -41,7 +42,12 @@ final class StatusWriter implements AutoCloseable {
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition wake = lock.newCondition();
   private final ReentrantLock writing = new ReentrantLock();
+
+  /** Outcomes taken out of the buffer for a write that has not ended yet. */
+  private final AtomicInteger unwritten = new AtomicInteger();
+
   private volatile boolean running = true;
+  private volatile boolean hurry;
   private Thread thread;
 
   StatusWriter(
@@ -68,17 +74,28 @@ final class StatusWriter implements AutoCloseable {
 
   void add(PendingOutcome outcome) {
     if (buffer.add(outcome) >= FLUSH_THRESHOLD) {
-      lock.lock();
-      try {
-        wake.signal();
-      } finally {
-        lock.unlock();
-      }
+      signal();
     }
   }
 
+  /** Writes what waits at once, not at the end of the interval: the poller waits for it. */
+  void hurry() {
+    hurry = true;
+    signal();
+  }
+
+  private void signal() {
+    lock.lock();
+    try {
+      wake.signal();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Finished tasks not recorded yet: waiting for a write, or in one. */
   int pending() {
-    return buffer.size();
+    return buffer.size() + unwritten.get();
   }
 
   private void loop() {
@@ -102,10 +119,12 @@ final class StatusWriter implements AutoCloseable {
     try {
       long left;
       while (running
+          && !hurry
           && (idle || buffer.size() < FLUSH_THRESHOLD)
           && (left = deadline - System.nanoTime()) > 0) {
         wake.awaitNanos(left);
       }
+      hurry = false;
     } finally {
       lock.unlock();
     }
@@ -122,16 +141,25 @@ final class StatusWriter implements AutoCloseable {
 
   /** Writes each batch; returns how many outcomes were settled. */
   private int flush(List<OutcomeBuffer.Batch> batches) {
+    int count = batches.stream().mapToInt(b -> b.outcomes().size()).sum();
+    unwritten.addAndGet(count);
     writing.lock();
     try {
       int settled = 0;
       for (OutcomeBuffer.Batch batch : batches) {
-        if (write(batch)) {
-          settled += batch.outcomes().size();
+        try {
+          if (write(batch)) {
+            settled += batch.outcomes().size();
+          }
+        } finally {
+          // Settled, or back in the buffer.
+          unwritten.addAndGet(-batch.outcomes().size());
+          count -= batch.outcomes().size();
         }
       }
       return settled;
     } finally {
+      unwritten.addAndGet(-count);
       writing.unlock();
     }
   }
@@ -165,7 +193,7 @@ final class StatusWriter implements AutoCloseable {
     }
     if (result == JobStatusPatcher.Result.GONE) {
       log.info("Job {}: gone; dropping {} finished tasks of it", ref, finished.size());
-      ledger.forget(task.jobUid(), indexes);
+      deleteMessages(ref, ledger.forget(task.jobUid(), indexes));
       deleteMessages(ref, deliveries);
       return true;
     }
@@ -177,7 +205,8 @@ final class StatusWriter implements AutoCloseable {
           indexes.size());
     }
     long t1 = System.nanoTime();
-    ledger.recorded(task.jobUid(), indexes);
+    // The status holds these tasks: copies of their messages that waited for them can go.
+    deleteMessages(ref, ledger.recorded(task.jobUid(), indexes));
     try {
       queue.sendOutcomes(batch.outcomes().stream().map(PendingOutcome::outcome).toList());
     } catch (RuntimeException e) {
@@ -200,6 +229,9 @@ final class StatusWriter implements AutoCloseable {
   }
 
   private void deleteMessages(String ref, List<Delivery> deliveries) {
+    if (deliveries.isEmpty()) {
+      return;
+    }
     try {
       int refused = queue.deleteAll(deliveries);
       if (refused > 0) {

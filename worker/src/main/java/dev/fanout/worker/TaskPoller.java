@@ -16,35 +16,63 @@ import software.amazon.awssdk.services.sqs.model.QueueDoesNotExistException;
 /**
  * Long-polls the pool's queue and starts each task it receives, holding a slot per task: it never
  * asks for more messages than it has free slots, so nothing it receives waits behind other tasks
- * while its visibility timeout runs.
+ * while its visibility timeout runs. Nor does it receive while {@link #backlogLimit} finished tasks
+ * wait for their status write: when the API server cannot be written, the worker stops taking tasks
+ * rather than pile up messages it cannot settle.
  */
 final class TaskPoller {
   private static final Logger log = LoggerFactory.getLogger(TaskPoller.class);
   private static final Duration FIRST_PAUSE = Duration.ofSeconds(1);
   private static final Duration LONGEST_PAUSE = Duration.ofSeconds(30);
 
+  /** How many times its concurrency in unsettled messages a worker holds beyond running tasks. */
+  static final int BACKLOG_FACTOR = 4;
+
+  /**
+   * At least one status write's worth: a lower limit would make a worker with few slots and short
+   * tasks write the status several times as often (measured: 78 writes per 1,000 noop tasks with 4
+   * slots, against 17), and the API server's load matters more than a hundred held messages.
+   */
+  static final int MIN_BACKLOG = StatusWriter.FLUSH_THRESHOLD;
+
+  private static final long BACKLOG_CHECK_MILLIS = 50;
+
   private final QueueConnector connector;
   private final TaskQueue queue;
   private final TaskRunner runner;
   private final WorkerMetrics metrics;
   private final int waitSeconds;
+  private final Backlog backlog;
+  private final int backlogLimit;
   private final Semaphore slots;
   private final AtomicInteger active = new AtomicInteger();
   private final ExecutorService runners;
   private volatile boolean stopping;
   private Thread thread;
 
+  /** The messages this worker holds that wait on something other than a slot. */
+  interface Backlog {
+    /** Finished tasks not recorded yet, and copies waiting for their task to end here. */
+    int size();
+
+    /** The poller waits for the backlog: write now rather than at the end of the interval. */
+    void hurry();
+  }
+
   TaskPoller(
       QueueConnector connector,
       TaskQueue queue,
       TaskRunner runner,
       WorkerMetrics metrics,
+      Backlog backlog,
       int concurrency,
       int waitSeconds) {
     this.connector = connector;
     this.queue = queue;
     this.runner = runner;
     this.metrics = metrics;
+    this.backlog = backlog;
+    this.backlogLimit = backlogLimit(concurrency);
     this.waitSeconds = waitSeconds;
     this.slots = new Semaphore(concurrency);
     // Virtual threads: a runner mostly waits (on SQS, the API server, or its handler's thread).
@@ -78,9 +106,22 @@ final class TaskPoller {
   private void pollUntilLost() throws InterruptedException {
     Duration pause = FIRST_PAUSE;
     while (!stopping) {
+      if (!awaitBacklogBelowLimit()) {
+        return;
+      }
       int wanted = acquireSlots();
       if (wanted == 0) {
         return;
+      }
+      // Checked again with the slots in hand: tasks that ended meanwhile joined the backlog. The
+      // running ones may still join it: at most the concurrency more.
+      int room = backlogLimit - backlog.size();
+      if (room < wanted) {
+        slots.release(wanted - Math.max(0, room));
+        if (room <= 0) {
+          continue;
+        }
+        wanted = room;
       }
       List<Message> messages;
       long start = System.nanoTime();
@@ -90,7 +131,6 @@ final class TaskPoller {
         pause = FIRST_PAUSE;
       } catch (QueueDoesNotExistException e) {
         slots.release(wanted);
-        connector.lost("queue " + connector.tasksName() + " no longer exists");
         log.warn("Queue {} no longer exists; waiting for it again", connector.tasksName());
         return;
       } catch (RuntimeException e) {
@@ -144,6 +184,43 @@ final class TaskPoller {
         log.debug("Cannot release message {}: {}", message.messageId(), e.toString());
       }
     }
+  }
+
+  /** Finished tasks waiting for their status write at which the worker stops receiving. */
+  static int backlogLimit(int concurrency) {
+    return Math.max(BACKLOG_FACTOR * concurrency, MIN_BACKLOG);
+  }
+
+  /**
+   * Waits while the backlog is at its limit; false when stopping first. A backlog that does not
+   * shrink means the status cannot be written: the API server is away, or refuses.
+   */
+  private boolean awaitBacklogBelowLimit() throws InterruptedException {
+    if (backlog.size() < backlogLimit) {
+      return true;
+    }
+    backlog.hurry();
+    long since = System.nanoTime();
+    boolean told = false;
+    while (!stopping) {
+      int size = backlog.size();
+      if (size < backlogLimit) {
+        if (told) {
+          log.info("Receiving tasks again: {} finished tasks wait for their status write", size);
+        }
+        return true;
+      }
+      if (!told && System.nanoTime() - since > TimeUnit.SECONDS.toNanos(1)) {
+        log.warn(
+            "Not receiving tasks: {} finished tasks wait for their status write (at most {})",
+            size,
+            backlogLimit);
+        told = true;
+      }
+      TimeUnit.MILLISECONDS.sleep(BACKLOG_CHECK_MILLIS);
+      backlog.hurry();
+    }
+    return false;
   }
 
   /** Waits for at least one free slot, then takes up to ten; 0 when stopping first. */

@@ -29,9 +29,6 @@ final class TaskRunner {
   static final String UNKNOWN_HANDLER = "UnknownHandler";
   static final String WORKER_LOST = "WorkerLost";
 
-  /** A copy of a task running here comes back after this, to be dropped once that one is in. */
-  private static final int IN_FLIGHT_RECHECK_SECONDS = 5;
-
   /** When the Job cannot be read, the task is put back for this long. */
   private static final int LOOKUP_RETRY_SECONDS = 10;
 
@@ -94,8 +91,14 @@ final class TaskRunner {
     }
   }
 
-  private void admit(Delivery d) {
-    TaskMessage task = d.task();
+  private void admit(Delivery received) {
+    // Names, UID and index only, until the Job is known: the rest of the message is not trusted.
+    TaskMessage task = received.task();
+    Boolean replaced = p.jobs().goneReplaced(task.namespace(), task.name(), task.jobUid());
+    if (replaced != null) {
+      drop(received, replaced ? Decision.JOB_REPLACED : Decision.JOB_GONE);
+      return;
+    }
     Job job;
     try {
       job = p.jobs().lookup(task.namespace(), task.name(), task.jobUid());
@@ -106,9 +109,14 @@ final class TaskRunner {
           e.getMessage(),
           task.index(),
           LOOKUP_RETRY_SECONDS);
-      p.queue().defer(d, LOOKUP_RETRY_SECONDS);
+      p.queue().defer(received, LOOKUP_RETRY_SECONDS);
       return;
     }
+    // From here on, what runs is what the Job's spec says, not the message (invariant 8).
+    Delivery d =
+        job != null && task.jobUid().equals(job.getMetadata().getUid()) && job.getSpec() != null
+            ? received.trusting(job.getSpec())
+            : received;
     Decision decision =
         Admission.decide(
             job,
@@ -122,9 +130,7 @@ final class TaskRunner {
       decision = Decision.JOB_FINISHED;
     }
     if (decision.dropsMessage()) {
-      log.debug("Job {}: dropping task {} ({})", task.jobRef(), task.index(), decision);
-      p.metrics().skipped(decision.skipTag);
-      p.queue().delete(d.receiptHandle());
+      drop(d, decision);
       return;
     }
     if (decision == Decision.SUSPENDED) {
@@ -133,13 +139,15 @@ final class TaskRunner {
       p.queue().defer(d, suspendedDelaySeconds);
       return;
     }
-    if (!p.ledger().tryStart(task.jobUid(), task.index())) {
-      log.debug("Job {}: task {} is already in flight here", task.jobRef(), task.index());
+    // Tracked first: a copy held below may be settled by another thread at once.
+    p.heartbeat().track(d);
+    if (!p.ledger().startOrHold(d)) {
+      // Kept hidden here, costing no receive, until the run under way ends (see letGo and
+      // StatusWriter): a late re-send or a duplicate must not fail a healthy task.
+      log.debug("Job {}: task {} is in flight here; its copy waits", task.jobRef(), task.index());
       p.metrics().skipped("in_flight");
-      p.queue().changeVisibility(d, IN_FLIGHT_RECHECK_SECONDS);
       return;
     }
-    p.heartbeat().track(d);
     try {
       if (decision == Decision.WORKER_LOST) {
         failLost(d);
@@ -147,9 +155,24 @@ final class TaskRunner {
         run(d);
       }
     } catch (RuntimeException e) {
-      letGo(d);
+      letGo(d, 0);
       throw e;
     }
+  }
+
+  private void drop(Delivery d, Decision decision) {
+    if (decision == Decision.NO_SUCH_TASK) {
+      p.metrics().badMessage();
+      log.warn(
+          "Job {}: deleting message {}: the Job has no task {}",
+          d.jobRef(),
+          d.messageId(),
+          d.task().index());
+    } else {
+      log.debug("Job {}: dropping task {} ({})", d.jobRef(), d.task().index(), decision);
+      p.metrics().skipped(decision.skipTag);
+    }
+    p.queue().delete(d.receiptHandle());
   }
 
   private void failLost(Delivery d) {
@@ -175,7 +198,7 @@ final class TaskRunner {
   private void run(Delivery d) {
     TaskMessage task = d.task();
     if (stopping.getAsBoolean()) {
-      letGo(d);
+      letGo(d, 0);
       p.queue().changeVisibility(d, 0);
       return;
     }
@@ -200,13 +223,13 @@ final class TaskRunner {
     if (!invocation.started()) {
       log.debug("Job {}: ended; dropping task {}", task.jobRef(), task.index());
       p.metrics().skipped(Decision.JOB_FINISHED.skipTag);
-      letGo(d);
+      letGo(d, 0);
       p.queue().delete(d.receiptHandle());
       return;
     }
     if (invocation.stoppedByShutdown()) {
       log.info("Job {}: task {} stopped by shutdown; releasing it", task.jobRef(), task.index());
-      letGo(d);
+      letGo(d, 0);
       p.queue().changeVisibility(d, 0);
       return;
     }
@@ -252,7 +275,7 @@ final class TaskRunner {
   }
 
   private void retry(Delivery d, Outcome outcome, int delaySeconds) {
-    letGo(d);
+    letGo(d, delaySeconds);
     try {
       p.queue().sendOutcomes(List.of(outcome));
     } catch (RuntimeException e) {
@@ -265,10 +288,20 @@ final class TaskRunner {
   /**
    * Gives the message up before making it visible again: else the heartbeat could hide it for a
    * full timeout more, or its next delivery, on this worker, could find it still in flight here.
+   * Copies that waited for it come back after {@code copiesInSeconds}, as it does: one may be the
+   * same message under a newer receipt, so none is deleted while the task is not recorded.
    */
-  private void letGo(Delivery d) {
+  private void letGo(Delivery d, int copiesInSeconds) {
     p.heartbeat().untrack(d);
-    p.ledger().abandon(d.task().jobUid(), d.task().index());
+    for (Delivery copy : p.ledger().abandon(d.task().jobUid(), d.task().index())) {
+      p.heartbeat().untrack(copy);
+      try {
+        p.queue().changeVisibility(copy, copiesInSeconds);
+      } catch (RuntimeException e) {
+        // It comes back after its visibility timeout instead.
+        log.debug("Job {}: cannot let a copy of task {} go: {}", d.jobRef(), d.task().index(), e);
+      }
+    }
   }
 
   private Outcome outcome(Delivery d, Invocation invocation, Outcome.Kind kind) {

@@ -54,7 +54,7 @@ public final class Worker implements AutoCloseable {
     receiver = SqsClients.create(config.sqs(), 2);
     sqs =
         SqsClients.create(config.sqs(), Math.min(256, config.concurrency() + 2 * TaskQueue.BATCH));
-    jobs = new JobCache(kube, config.namespaces());
+    jobs = new JobCache(kube, config.namespaces(), metrics::jobRead);
     connector = new QueueConnector(sqs, config.sqs().names(), config.pool());
     TaskQueue queue = new TaskQueue(receiver, sqs, connector);
     heartbeat = new Heartbeat(queue, connector, clock);
@@ -83,9 +83,27 @@ public final class Worker implements AutoCloseable {
             config.workerId(),
             clock,
             () -> pollerRef[0].isStopping());
+    TaskPoller.Backlog backlog =
+        new TaskPoller.Backlog() {
+          @Override
+          public int size() {
+            return writer.pending() + ledger.heldCopies();
+          }
+
+          @Override
+          public void hurry() {
+            writer.hurry();
+          }
+        };
     poller =
         new TaskPoller(
-            connector, queue, runner, metrics, config.concurrency(), config.receiveWaitSeconds());
+            connector,
+            queue,
+            runner,
+            metrics,
+            backlog,
+            config.concurrency(),
+            config.receiveWaitSeconds());
     pollerRef[0] = poller;
     health = new HealthServer(config.httpPort(), this::readiness, registry);
   }

@@ -17,8 +17,9 @@ import java.util.function.Supplier;
  * fanout_deliveries_skipped_total{reason}}, {@code fanout_task_duration_seconds}, {@code
  * fanout_receive_latency_seconds}, {@code fanout_task_queue_wait_seconds}, {@code
  * fanout_tasks_running}, {@code fanout_outcomes_pending} and {@code
- * fanout_bad_messages_total{queue="tasks"}}. The status patcher adds {@code
- * fanout_status_writes_total} and {@code fanout_status_conflicts_total}.
+ * fanout_bad_messages_total{queue="tasks"}} and {@code fanout_job_reads_total} (Jobs read from the
+ * API server, not the informer). The status patcher adds {@code fanout_status_writes_total} and
+ * {@code fanout_status_conflicts_total}.
  */
 final class WorkerMetrics {
   private final MeterRegistry registry;
@@ -28,6 +29,7 @@ final class WorkerMetrics {
   private final Timer queueWait;
   private final AtomicInteger running = new AtomicInteger();
   private final Counter badMessages;
+  private final Counter jobReads;
 
   WorkerMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -80,6 +82,10 @@ final class WorkerMetrics {
             .description("Messages on the task queue that are not tasks, deleted unread")
             .tag("queue", "tasks")
             .register(registry);
+    jobReads =
+        Counter.builder("fanout_job_reads")
+            .description("Jobs read from the API server because the informer did not hold them")
+            .register(registry);
     Gauge.builder("fanout_tasks_running", running, AtomicInteger::get)
         .description("Handlers running now")
         .register(registry);
@@ -106,6 +112,10 @@ final class WorkerMetrics {
 
   void badMessage() {
     badMessages.increment();
+  }
+
+  void jobRead() {
+    jobReads.increment();
   }
 
   void received(long callNanos) {

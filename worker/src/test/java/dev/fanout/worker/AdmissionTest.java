@@ -8,6 +8,7 @@ import dev.fanout.api.JobCondition;
 import dev.fanout.api.JobPhase;
 import dev.fanout.api.JobSpec;
 import dev.fanout.api.JobStatus;
+import dev.fanout.api.TaskSource;
 import dev.fanout.worker.Admission.Decision;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import java.util.List;
@@ -23,6 +24,7 @@ class AdmissionTest {
     Job job = new Job();
     job.setMetadata(new ObjectMetaBuilder().withNamespace("ns").withName("j").withUid(UID).build());
     job.setSpec(new JobSpec());
+    job.getSpec().setTasks(TaskSource.ofCount(10));
     job.setStatus(new JobStatus());
     change.accept(job);
     return job;
@@ -51,6 +53,28 @@ class AdmissionTest {
             1,
             none,
             Decision.JOB_REPLACED),
+        row(
+            "an index past the Job's tasks",
+            job(j -> j.getSpec().setTasks(TaskSource.ofCount(7))),
+            1,
+            none,
+            Decision.NO_SUCH_TASK),
+        row(
+            "an index past the Job's tasks, finished",
+            job(
+                j -> {
+                  j.getSpec().setTasks(TaskSource.ofCount(7));
+                  j.getStatus().setPhase(JobPhase.Succeeded);
+                }),
+            1,
+            none,
+            Decision.NO_SUCH_TASK),
+        row(
+            "a Job without tasks",
+            job(j -> j.getSpec().setTasks(null)),
+            1,
+            none,
+            Decision.NO_SUCH_TASK),
         row(
             "Complete",
             job(

@@ -61,7 +61,7 @@ class StatusWriterIT {
     writer =
         new StatusWriter(
             flaky,
-            new JobCache(bed.kube.client(), List.of()),
+            new JobCache(bed.kube.client(), List.of(), () -> {}),
             queue,
             new TaskLedger(),
             new Heartbeat(queue, connector, Clock.systemUTC()),

@@ -16,12 +16,19 @@ import dev.fanout.common.queue.SqsSettings;
 import dev.fanout.common.queue.TaskMessage;
 import dev.fanout.common.testing.MockKube;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.http.BasicBuilder;
+import io.fabric8.kubernetes.client.http.HttpRequest;
+import io.fabric8.kubernetes.client.http.Interceptor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import software.amazon.awssdk.services.sqs.SqsClient;
@@ -54,6 +61,11 @@ final class TestBed implements AutoCloseable {
 
   /** Creates the queues the way the operator does. */
   Queues createQueues(String prefix, int visibilitySeconds) {
+    return createQueues(prefix, visibilitySeconds, 100);
+  }
+
+  /** Creates the queues the way the operator does, moving a message to the DLQ on that receive. */
+  Queues createQueues(String prefix, int visibilitySeconds, int maxReceiveCount) {
     QueueNames names = new QueueNames(prefix);
     String pool = "default";
     String dlqUrl = sqs.createQueue(r -> r.queueName(names.deadLetters(pool))).queueUrl();
@@ -61,7 +73,12 @@ final class TestBed implements AutoCloseable {
         sqs.getQueueAttributes(r -> r.queueUrl(dlqUrl).attributeNames(QueueAttributeName.QUEUE_ARN))
             .attributes()
             .get(QueueAttributeName.QUEUE_ARN);
-    String redrive = "{\"deadLetterTargetArn\":\"" + dlqArn + "\",\"maxReceiveCount\":\"100\"}";
+    String redrive =
+        "{\"deadLetterTargetArn\":\""
+            + dlqArn
+            + "\",\"maxReceiveCount\":\""
+            + maxReceiveCount
+            + "\"}";
     String tasksUrl =
         sqs.createQueue(
                 r ->
@@ -207,11 +224,33 @@ final class TestBed implements AutoCloseable {
     return env;
   }
 
+  /**
+   * A client of the mock server as a worker has, through {@code config}, that notes each request it
+   * sends ({@code "GET /apis/fanout.dev/v1alpha1/namespaces/ns/jobs/name"}) in {@code sent}.
+   */
+  static KubernetesClient recordingClient(Config config, Queue<String> sent) {
+    Interceptor recorder =
+        new Interceptor() {
+          @Override
+          public void before(BasicBuilder builder, HttpRequest request, RequestTags tags) {
+            sent.add(request.method() + " " + request.uri().getPath());
+          }
+        };
+    return new KubernetesClientBuilder()
+        .withConfig(config)
+        .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("recorder", recorder))
+        .build();
+  }
+
   Worker startWorker(Queues queues, Map<String, String> overrides) {
+    return startWorker(queues, overrides, kube.newClient());
+  }
+
+  Worker startWorker(Queues queues, Map<String, String> overrides, KubernetesClient client) {
     Map<String, String> env = env(queues);
     env.putAll(overrides);
     try {
-      Worker worker = Worker.start(WorkerConfig.from(new Env(env)), kube.newClient());
+      Worker worker = Worker.start(WorkerConfig.from(new Env(env)), client);
       workers.add(worker);
       return worker;
     } catch (IOException e) {

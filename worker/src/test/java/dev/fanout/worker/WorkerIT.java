@@ -11,15 +11,24 @@ import dev.fanout.api.JobStatus;
 import dev.fanout.api.TaskFailure;
 import dev.fanout.common.queue.Outcome;
 import dev.fanout.common.queue.TaskMessage;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 /** One worker against the mock API server and embedded SQS, as a user would see it. */
 class WorkerIT {
@@ -113,6 +122,41 @@ class WorkerIT {
       assertThat(CountingHandler.runs(uid, i)).as("runs of task %d", i).isEqualTo(1);
     }
     assertThat(bed.status(job).getSucceeded()).isEqualTo(50);
+  }
+
+  @Test
+  void copiesOfARunningTaskWaitForItWithoutUsingUpReceivesAndDoNotFailIt() {
+    // Short visibility: the copies must be kept hidden; two receives and a message is dead.
+    TestBed.Queues queues = bed.createQueues("w" + seq.incrementAndGet() + "-", 4, 2);
+    Job job =
+        bed.createJob(
+            "team-i",
+            "copies",
+            1,
+            spec -> {
+              spec.setHandler("count");
+              spec.setParameters(params().put("ms", 12_000));
+              spec.setMaxAttempts(2);
+            });
+    String uid = job.getMetadata().getUid();
+    bed.enqueue(queues, job, 0, 0);
+    Worker worker = bed.startWorker(queues);
+    await().atMost(LONG).until(() -> CountingHandler.runs(uid, 0) == 1);
+
+    // A late re-send and SQS duplicates, while the task runs.
+    bed.enqueue(queues, List.of(TestBed.task(job, 0), TestBed.task(job, 0), TestBed.task(job, 0)));
+
+    await().atMost(LONG).until(() -> "0".equals(bed.status(job).getCompletedIndexes()));
+    await().atMost(LONG).until(() -> bed.depth(queues.tasksUrl()) == 0);
+    JobStatus status = bed.status(job);
+    assertThat(status.getSucceeded()).isEqualTo(1);
+    assertThat(status.getFailedIndexes()).isNull();
+    assertThat(status.getFailures()).isNull();
+    assertThat(CountingHandler.runs(uid, 0)).isEqualTo(1);
+    assertThat(bed.depth(queues.dlqUrl())).as("no copy dead-lettered").isZero();
+    assertThat(TestBed.counter(worker, "fanout_deliveries_skipped", "reason", "in_flight"))
+        .as("each copy received once")
+        .isEqualTo(3);
   }
 
   @Test
@@ -269,6 +313,59 @@ class WorkerIT {
     assertThat(bed.depth(queues.dlqUrl())).as("deleted, not dead-lettered").isZero();
   }
 
+  /** The message with what a forger changed. */
+  private static TaskMessage forged(
+      TaskMessage t, int index, String handler, List<String> command, int maxAttempts) {
+    return new TaskMessage(
+        t.version(),
+        t.jobUid(),
+        t.namespace(),
+        t.name(),
+        index,
+        t.total(),
+        handler,
+        command,
+        t.params(),
+        maxAttempts,
+        t.timeoutSeconds(),
+        t.backoff(),
+        t.priorAttempts());
+  }
+
+  @Test
+  void forgedMessagesRunOnlyWhatTheJobsSpecSaysAndCountNoIndexOutsideIt(@TempDir Path dir) {
+    TestBed.Queues queues = queues();
+    Job job = bed.createJob("team-h", "forged", 20, spec -> {});
+    Path pwned = dir.resolve("pwned");
+    List<String> evil = List.of("sh", "-c", "touch " + pwned);
+    List<TaskMessage> tasks = new ArrayList<>();
+    // Copies of real tasks with another handler and command, and a task the Job does not have.
+    tasks.add(forged(TestBed.task(job, 3), 3, "exec", evil, 1000));
+    tasks.add(forged(TestBed.task(job, 7), 7, "exec", evil, 3));
+    tasks.add(forged(TestBed.task(job, 0), 25, "exec", evil, 3));
+    tasks.add(forged(TestBed.task(job, 0), 25, "noop", null, 3));
+    tasks.add(forged(TestBed.task(job, 0), -1, "noop", null, 3));
+    bed.enqueue(queues, tasks);
+    bed.sqs.sendMessage(
+        r ->
+            r.queueUrl(queues.tasksUrl())
+                .messageBody(
+                    "{\"version\":1,\"jobUid\":\"\",\"namespace\":\"\",\"name\":\"forged\","
+                        + "\"index\":1,\"handler\":\"exec\"}"));
+    Worker worker = bed.startWorker(queues);
+    await().atMost(LONG).until(() -> bed.depth(queues.tasksUrl()) == 0);
+    bed.enqueue(queues, job, 0, 19);
+
+    await().atMost(LONG).until(() -> "0-19".equals(bed.status(job).getCompletedIndexes()));
+    await().atMost(LONG).until(() -> bed.depth(queues.tasksUrl()) == 0);
+    JobStatus status = bed.status(job);
+    assertThat(pwned).as("the forged command never ran").doesNotExist();
+    assertThat(status.getCompletedIndexes()).isEqualTo("0-19");
+    assertThat(status.getSucceeded()).isEqualTo(20);
+    assertThat(status.getFailedIndexes()).isNull();
+    assertThat(TestBed.counter(worker, "fanout_bad_messages", "queue", "tasks")).isEqualTo(4);
+  }
+
   @Test
   void tasksOfADeletedOrReplacedJobAreDroppedWithoutRunning() {
     TestBed.Queues queues = queues();
@@ -291,6 +388,102 @@ class WorkerIT {
         .isEqualTo(5);
     assertThat(TestBed.counter(worker, "fanout_deliveries_skipped", "reason", "job_replaced"))
         .isEqualTo(5);
+  }
+
+  @Test
+  void theLeftoversOfADeletedJobAreDroppedWithoutAnApiReadEach() {
+    TestBed.Queues queues = queues();
+    Job job =
+        bed.createJob(
+            "team-c",
+            "big",
+            400,
+            spec -> {
+              spec.setHandler("count");
+              spec.setParameters(params().put("ms", 50));
+            });
+    String uid = job.getMetadata().getUid();
+    bed.enqueue(queues, job, 0, 399);
+    Queue<String> sent = new ConcurrentLinkedQueue<>();
+    Worker worker =
+        bed.startWorker(
+            queues,
+            java.util.Map.of("FANOUT_WORKER_CONCURRENCY", "2"),
+            TestBed.recordingClient(bed.kube.config(), sent));
+    await().atMost(LONG).until(() -> CountingHandler.runs(uid) >= 4);
+
+    bed.kube.client().resource(job).delete();
+
+    await().atMost(LONG).until(() -> bed.depth(queues.tasksUrl()) == 0);
+    double dropped = TestBed.counter(worker, "fanout_deliveries_skipped", "reason", "job_gone");
+    long reads =
+        sent.stream()
+            .filter(r -> r.equals("GET /apis/fanout.dev/v1alpha1/namespaces/team-c/jobs/big"))
+            .count();
+    System.out.printf(
+        "Deleted a Job with %.0f messages left: the worker read it %d times%n", dropped, reads);
+    assertThat(dropped).isGreaterThan(300);
+    assertThat(reads).isLessThanOrEqualTo(2);
+    assertThat(CountingHandler.runs(uid)).isLessThan(100);
+  }
+
+  @Test
+  void whileTheStatusCannotBeWrittenItStopsTakingTasksAndCatchesUpAfter() throws Exception {
+    TestBed.Queues queues = queues();
+    Job job = bed.createJob("team-j", "cut-off", 600, spec -> {});
+    int concurrency = 2;
+    int bound = TaskPoller.backlogLimit(concurrency) + concurrency;
+    URI api = URI.create(bed.kube.config().getMasterUrl());
+    try (CuttableLink link = CuttableLink.to(api.getPort())) {
+      Config config =
+          new ConfigBuilder(bed.kube.config())
+              .withMasterUrl("http://127.0.0.1:" + link.port() + "/")
+              .build();
+      Worker worker =
+          bed.startWorker(
+              queues,
+              java.util.Map.of("FANOUT_WORKER_CONCURRENCY", Integer.toString(concurrency)),
+              new KubernetesClientBuilder().withConfig(config).build());
+      await().atMost(LONG).until(() -> worker.readiness() == null);
+
+      link.cut();
+      bed.enqueue(queues, job, 0, 599);
+
+      // It runs tasks it cannot record, up to the bound (those and the running ones), then takes
+      // no more.
+      await().atMost(LONG).until(() -> inFlight(queues) >= TaskPoller.backlogLimit(concurrency));
+      await()
+          .during(Duration.ofSeconds(5))
+          .atMost(Duration.ofSeconds(7))
+          .until(() -> inFlight(queues) <= bound);
+      int held = inFlight(queues);
+      assertThat(bed.status(job).getCompletedIndexes()).isNull();
+
+      long restored = System.nanoTime();
+      link.restore();
+      await()
+          .atMost(Duration.ofSeconds(180))
+          .until(() -> "0-599".equals(bed.status(job).getCompletedIndexes()));
+      System.out.printf(
+          "API server cut off: the worker held %d messages (bound %d); all 600 recorded %d ms"
+              + " after it came back%n",
+          held, bound, (System.nanoTime() - restored) / 1_000_000);
+      await().atMost(LONG).until(() -> bed.depth(queues.tasksUrl()) == 0);
+      assertThat(bed.status(job).getSucceeded()).isEqualTo(600);
+    }
+  }
+
+  /** Messages received and not yet deleted or let go. */
+  private static int inFlight(TestBed.Queues queues) {
+    return Integer.parseInt(
+        bed.sqs
+            .getQueueAttributes(
+                r ->
+                    r.queueUrl(queues.tasksUrl())
+                        .attributeNames(
+                            QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE))
+            .attributes()
+            .get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE));
   }
 
   @Test
