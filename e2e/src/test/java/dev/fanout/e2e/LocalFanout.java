@@ -79,7 +79,7 @@ final class LocalFanout implements AutoCloseable {
     return addWorker(concurrency, JobSpec.DEFAULT_POOL);
   }
 
-  /** A worker serving that pool's queue; a suspended Job's tasks come back after 1 s. */
+  /** A worker serving that pool's queue. */
   Worker addWorker(int concurrency, String pool) {
     WorkerConfig config =
         new WorkerConfig(
@@ -90,9 +90,9 @@ final class LocalFanout implements AutoCloseable {
             List.of(),
             Duration.ofMillis(250),
             Duration.ofSeconds(5),
-            1,
             2,
-            "worker-" + workers.size());
+            "worker-" + workers.size(),
+            true);
     try {
       Worker worker = Worker.start(config, client());
       workers.add(worker);

@@ -44,19 +44,12 @@ final class TaskRunner {
       WorkerMetrics metrics) {}
 
   private final Parts p;
-  private final int suspendedDelaySeconds;
   private final String workerId;
   private final Clock clock;
   private final BooleanSupplier stopping;
 
-  TaskRunner(
-      Parts parts,
-      int suspendedDelaySeconds,
-      String workerId,
-      Clock clock,
-      BooleanSupplier stopping) {
+  TaskRunner(Parts parts, String workerId, Clock clock, BooleanSupplier stopping) {
     this.p = parts;
-    this.suspendedDelaySeconds = suspendedDelaySeconds;
     this.workerId = workerId;
     this.clock = clock;
     this.stopping = stopping;
@@ -134,9 +127,13 @@ final class TaskRunner {
       return;
     }
     if (decision == Decision.SUSPENDED) {
-      log.debug("Job {}: suspended; task {} waits", task.jobRef(), task.index());
+      // Handed back to the operator's rows once, to be sent again on resume, rather than going
+      // round the queue every few seconds for as long as the Job stays suspended.
+      log.debug(
+          "Job {}: suspended; task {} goes back to the operator", task.jobRef(), task.index());
       p.metrics().skipped(decision.skipTag);
-      p.queue().defer(d, suspendedDelaySeconds);
+      p.queue().sendOutcomes(List.of(returned(d)));
+      p.queue().delete(d.receiptHandle());
       return;
     }
     // Tracked first: a copy held below may be settled by another thread at once.
@@ -302,6 +299,24 @@ final class TaskRunner {
         log.debug("Job {}: cannot let a copy of task {} go: {}", d.jobRef(), d.task().index(), e);
       }
     }
+  }
+
+  /** A task handed back unrun, with the attempts made so far, for its row. */
+  private Outcome returned(Delivery d) {
+    TaskMessage task = d.task();
+    return new Outcome(
+        task.jobUid(),
+        task.namespace(),
+        task.name(),
+        task.index(),
+        d.attempt() - 1,
+        Outcome.Kind.RETURNED,
+        null,
+        null,
+        null,
+        0,
+        0,
+        workerId);
   }
 
   private Outcome outcome(Delivery d, Invocation invocation, Outcome.Kind kind) {

@@ -77,12 +77,7 @@ public final class Worker implements AutoCloseable {
     // The poller is made after the runner, which asks it whether the worker is stopping.
     TaskPoller[] pollerRef = new TaskPoller[1];
     TaskRunner runner =
-        new TaskRunner(
-            parts,
-            config.suspendedDelaySeconds(),
-            config.workerId(),
-            clock,
-            () -> pollerRef[0].isStopping());
+        new TaskRunner(parts, config.workerId(), clock, () -> pollerRef[0].isStopping());
     TaskPoller.Backlog backlog =
         new TaskPoller.Backlog() {
           @Override

@@ -28,7 +28,6 @@ public record WorkerConfig(
     List<String> namespaces,
     Duration statusFlush,
     Duration shutdownGrace,
-    int suspendedDelaySeconds,
     int receiveWaitSeconds,
     String workerId,
     boolean execEnabled) {
@@ -72,11 +71,6 @@ public record WorkerConfig(
           "FANOUT_SHUTDOWN_GRACE_SECONDS",
           "30",
           "on SIGTERM, how long running tasks may finish before they are killed");
-  public static final Setting SUSPENDED_DELAY_SECONDS =
-      new Setting(
-          "FANOUT_SUSPENDED_DELAY_SECONDS",
-          "15",
-          "a task of a suspended Job is put back on the queue for this long (1..900)");
   public static final Setting RECEIVE_WAIT_SECONDS =
       new Setting(
           "FANOUT_RECEIVE_WAIT_SECONDS",
@@ -106,7 +100,6 @@ public record WorkerConfig(
           NAMESPACES,
           STATUS_FLUSH_MS,
           SHUTDOWN_GRACE_SECONDS,
-          SUSPENDED_DELAY_SECONDS,
           RECEIVE_WAIT_SECONDS,
           WORKER_ID,
           EXEC_ENABLED);
@@ -155,7 +148,6 @@ public record WorkerConfig(
         namespaces,
         Duration.ofMillis(env.integer(STATUS_FLUSH_MS, 250, 10, 60_000)),
         Duration.ofSeconds(env.integer(SHUTDOWN_GRACE_SECONDS, 30, 0, 3600)),
-        env.integer(SUSPENDED_DELAY_SECONDS, 15, 1, 900),
         env.integer(RECEIVE_WAIT_SECONDS, 20, 1, 20),
         env.string(WORKER_ID, defaultWorkerId()),
         env.bool(EXEC_ENABLED, true));

@@ -216,7 +216,6 @@ final class TestBed implements AutoCloseable {
     env.put("AWS_ENDPOINT_URL_SQS", sqsServer.endpoint().toString());
     env.put("FANOUT_QUEUE_PREFIX", queues.prefix());
     env.put("FANOUT_HTTP_PORT", "0");
-    env.put("FANOUT_SUSPENDED_DELAY_SECONDS", "1");
     env.put("FANOUT_SHUTDOWN_GRACE_SECONDS", "5");
     // Shutdown waits for the last long poll; keep that short.
     env.put("FANOUT_RECEIVE_WAIT_SECONDS", "1");

@@ -37,7 +37,6 @@ class WorkerConfigTest {
     assertThat(config.namespaces()).isEmpty();
     assertThat(config.statusFlush()).isEqualTo(Duration.ofMillis(250));
     assertThat(config.shutdownGrace()).isEqualTo(Duration.ofSeconds(30));
-    assertThat(config.suspendedDelaySeconds()).isEqualTo(15);
     assertThat(config.workerId()).isNotBlank();
     assertThat(config.execEnabled()).isTrue();
   }
@@ -57,7 +56,6 @@ class WorkerConfigTest {
                     Map.entry("FANOUT_NAMESPACES", "a, b"),
                     Map.entry("FANOUT_STATUS_FLUSH_MS", "100"),
                     Map.entry("FANOUT_SHUTDOWN_GRACE_SECONDS", "5"),
-                    Map.entry("FANOUT_SUSPENDED_DELAY_SECONDS", "2"),
                     Map.entry("FANOUT_WORKER_ID", "w-7"),
                     Map.entry("FANOUT_EXEC_ENABLED", "false"))));
     assertThat(config.sqs().endpoint()).isEqualTo(URI.create("http://sqs:4566"));
@@ -68,7 +66,6 @@ class WorkerConfigTest {
     assertThat(config.namespaces()).containsExactly("a", "b");
     assertThat(config.statusFlush()).isEqualTo(Duration.ofMillis(100));
     assertThat(config.shutdownGrace()).isEqualTo(Duration.ofSeconds(5));
-    assertThat(config.suspendedDelaySeconds()).isEqualTo(2);
     assertThat(config.workerId()).isEqualTo("w-7");
     assertThat(config.execEnabled()).isFalse();
   }

@@ -33,8 +33,9 @@ public final class TaskStore {
    * A task not yet sent, with its merged parameters (null: the Job's parameters).
    *
    * @param attempted a send of it began before and did not confirm: it may be on the queue
+   * @param attempts attempts made already (a task handed back, or resent after a lost queue)
    */
-  public record PendingTask(int index, String params, boolean attempted) {}
+  public record PendingTask(int index, String params, boolean attempted, int attempts) {}
 
   public JobRecord find(String uid) {
     return sessions.fromStatelessTransaction(s -> s.get(JobRecord.class, uid));
@@ -94,7 +95,7 @@ public final class TaskStore {
         s ->
             s
                 .createSelectionQuery(
-                    "select taskIndex, params, sentAt from TaskRow where jobUid = :uid"
+                    "select taskIndex, params, sentAt, attempts from TaskRow where jobUid = :uid"
                         + " and state = :state and taskIndex > :after"
                         + " order by jobUid, state, taskIndex",
                     Object[].class)
@@ -104,7 +105,10 @@ public final class TaskStore {
                 .setMaxResults(limit)
                 .getResultList()
                 .stream()
-                .map(r -> new PendingTask((Integer) r[0], (String) r[1], r[2] != null))
+                .map(
+                    r ->
+                        new PendingTask(
+                            (Integer) r[0], (String) r[1], r[2] != null, (Integer) r[3]))
                 .toList());
   }
 
@@ -169,12 +173,10 @@ public final class TaskStore {
    * time, so that the fan-out sends them again at once when their Job runs. A row past SENT stays
    * as it is: another copy of the task ran.
    */
-  public void returnUnrun(List<Map.Entry<String, Integer>> tasks) {
-    List<Map.Entry<String, Integer>> ordered =
+  public void returnUnrun(List<Returned> tasks) {
+    List<Returned> ordered =
         tasks.stream()
-            .sorted(
-                Map.Entry.<String, Integer>comparingByKey()
-                    .thenComparing(Map.Entry.comparingByValue()))
+            .sorted(Comparator.comparing(Returned::jobUid).thenComparingInt(Returned::index))
             .toList();
     sessions.inStatelessTransaction(
         s ->
@@ -182,17 +184,23 @@ public final class TaskStore {
                 c -> {
                   try (PreparedStatement update =
                       c.prepareStatement(
-                          "update fanout_task set state = 'PENDING', sent_at = null"
+                          "update fanout_task set state = 'PENDING', sent_at = null,"
+                              + " attempts = case when attempts > ? then attempts else ? end"
                               + " where job_uid = ? and task_index = ? and state = 'SENT'")) {
-                    for (Map.Entry<String, Integer> t : ordered) {
-                      update.setString(1, t.getKey());
-                      update.setInt(2, t.getValue());
+                    for (Returned t : ordered) {
+                      update.setInt(1, t.attempts());
+                      update.setInt(2, t.attempts());
+                      update.setString(3, t.jobUid());
+                      update.setInt(4, t.index());
                       update.addBatch();
                     }
                     update.executeBatch();
                   }
                 }));
   }
+
+  /** A task handed back unrun, after {@code attempts} attempts made. */
+  public record Returned(String jobUid, int index, int attempts) {}
 
   /** Per-state counts of a Job's rows. */
   public Map<TaskState, Long> countByState(String uid) {

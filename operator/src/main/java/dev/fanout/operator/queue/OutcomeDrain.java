@@ -11,7 +11,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -114,7 +113,10 @@ public final class OutcomeDrain implements AutoCloseable {
     }
     store.recordOutcomes(updates);
     if (!handedBack.isEmpty()) {
-      store.returnUnrun(handedBack.stream().map(o -> Map.entry(o.jobUid(), o.index())).toList());
+      store.returnUnrun(
+          handedBack.stream()
+              .map(o -> new TaskStore.Returned(o.jobUid(), o.index(), o.attempt()))
+              .toList());
       handedBack.stream().map(Outcome::jobUid).distinct().forEach(returned);
     }
     List<DeleteMessageBatchRequestEntry> deletes = new ArrayList<>(messages.size());

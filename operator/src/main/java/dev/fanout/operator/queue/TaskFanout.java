@@ -365,7 +365,7 @@ public final class TaskFanout implements AutoCloseable {
         spec.effectiveMaxAttempts(),
         spec.effectiveTaskTimeoutSeconds(),
         spec.effectiveBackoff(),
-        0);
+        task.attempts());
   }
 
   /**
