@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import dev.fanout.api.Job;
 import dev.fanout.common.queue.Messages;
 import dev.fanout.common.status.Finished;
-import dev.fanout.common.status.JobStatusPatcher;
+import dev.fanout.common.status.JobStatusWriter;
 import dev.fanout.common.status.WorkerFields;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -37,7 +37,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * Measures, on a real API server, the two ways workers can record finished tasks in a Job's status
  * when several write at once: the production way (read, merge, JSON merge patch with the
- * resourceVersion as precondition, {@link JobStatusPatcher}) and server-side apply (each writer its
+ * resourceVersion as precondition, {@link JobStatusWriter}) and server-side apply (each writer its
  * own field manager). Prints a table; the figures and the decision are in docs/status-writes.md.
  */
 class StatusWritesIT {
@@ -52,7 +52,7 @@ class StatusWritesIT {
   /** How a writer records a batch. */
   enum Strategy {
     /** Production: read, merge, merge patch carrying metadata.resourceVersion; 409: again. */
-    MERGE_PATCH_WITH_RESOURCE_VERSION,
+    PATCH_WITH_RESOURCE_VERSION,
     /** Read, merge, apply (force) carrying metadata.resourceVersion; 409: again. */
     APPLY_WITH_RESOURCE_VERSION,
     /** Read, merge, apply (force) with no precondition: each writer's field manager wins. */
@@ -90,7 +90,7 @@ class StatusWritesIT {
   @Test
   void mergePatchAndServerSideApplyUnderConcurrentWriters() throws Exception {
     // Not reported: the first runs in a JVM pay for class loading and JIT compilation.
-    run(Strategy.MERGE_PATCH_WITH_RESOURCE_VERSION, 4, "warm-up-1");
+    run(Strategy.PATCH_WITH_RESOURCE_VERSION, 4, "warm-up-1");
     run(Strategy.APPLY_WITH_RESOURCE_VERSION, 4, "warm-up-2");
     List<Run> runs = new ArrayList<>();
     // Interleaved, so that each N's strategies meet the same load on this shared machine.
@@ -195,19 +195,19 @@ class StatusWritesIT {
       for (int w = 0; w < writers; w++) {
         KubernetesClient client = clients.get(w);
         String manager = "writer-" + w;
-        JobStatusPatcher patcher = new JobStatusPatcher(client, new SimpleMeterRegistry());
+        JobStatusWriter patcher = new JobStatusWriter(client, new SimpleMeterRegistry());
         done.add(
             pool.submit(
                 () -> {
                   List<Finished> batch;
                   while ((batch = batches.poll()) != null) {
                     try {
-                      if (strategy == Strategy.MERGE_PATCH_WITH_RESOURCE_VERSION) {
+                      if (strategy == Strategy.PATCH_WITH_RESOURCE_VERSION) {
                         patcher.record(NS, name, uid(job), TASKS, null, batch);
                       } else {
                         apply(client, manager, name, batch, strategy);
                       }
-                    } catch (JobStatusPatcher.ConflictException e) {
+                    } catch (JobStatusWriter.ConflictException e) {
                       // As the worker's StatusWriter does: keep the batch, try again later.
                       gaveUp.incrementAndGet();
                       batches.add(batch);
@@ -266,7 +266,7 @@ class StatusWritesIT {
   private static void apply(
       KubernetesClient client, String manager, String name, List<Finished> batch, Strategy strategy)
       throws InterruptedException {
-    for (int tries = 1; tries <= JobStatusPatcher.MAX_TRIES; tries++) {
+    for (int tries = 1; tries <= JobStatusWriter.MAX_TRIES; tries++) {
       try {
         applyOnce(
             client, manager, name, batch, strategy == Strategy.APPLY_WITH_RESOURCE_VERSION, true);
@@ -278,8 +278,8 @@ class StatusWritesIT {
         Thread.sleep(ThreadLocalRandom.current().nextInt(1, 10 * Math.min(tries, 5) + 1));
       }
     }
-    throw new JobStatusPatcher.ConflictException(
-        manager + ": gave up after " + JobStatusPatcher.MAX_TRIES + " tries");
+    throw new JobStatusWriter.ConflictException(
+        manager + ": gave up after " + JobStatusWriter.MAX_TRIES + " tries");
   }
 
   /** Reads the Job, merges the batch into its worker fields, applies them as {@code manager}. */

@@ -3,7 +3,7 @@ package dev.fanout.operator;
 import dev.fanout.api.Job;
 import dev.fanout.common.queue.EmbeddedSqsServer;
 import dev.fanout.common.queue.SqsClients;
-import dev.fanout.common.status.JobStatusPatcher;
+import dev.fanout.common.status.JobStatusWriter;
 import dev.fanout.operator.db.Database;
 import dev.fanout.operator.db.TaskStore;
 import dev.fanout.operator.queue.DeadLetterDrain;
@@ -84,13 +84,14 @@ public final class FanoutOperator implements AutoCloseable {
     queues = new QueueAdmin(sqs, config.sqs().names(), config.maxReceiveCount());
     queues.onNewQueue(new QueueLoss(store, Clock.systemUTC()));
     fanout = new TaskFanout(store, queues, sqs, registry, Clock.systemUTC());
+    JobStatusWriter statusWriter = new JobStatusWriter(client, registry);
     outcomes = new OutcomeDrain(sqs, queues, store, registry, fanout::wake);
     deadLetters =
         new DeadLetterDrain(
             sqs,
             queues,
             store,
-            new JobStatusPatcher(client, registry),
+            statusWriter,
             config.maxReceiveCount(),
             registry,
             Clock.systemUTC());
@@ -102,7 +103,7 @@ public final class FanoutOperator implements AutoCloseable {
                     .withCloseClientOnStop(false)
                     .withStopOnInformerErrorDuringStartup(true));
     JobReconciler reconciler =
-        new JobReconciler(client, store, queues, fanout, registry, Clock.systemUTC());
+        new JobReconciler(client, statusWriter, store, queues, fanout, registry, Clock.systemUTC());
     operator.register(
         reconciler,
         o -> {
@@ -111,17 +112,33 @@ public final class FanoutOperator implements AutoCloseable {
             o.settingNamespaces(new HashSet<>(config.namespaces()));
           }
         });
-    leadership =
-        new Leadership(client, leaseNamespace(), config.identity(), this::lead, onLostLeadership);
-    leadership.start();
+    synchronized (this) {
+      if (closed) {
+        return this;
+      }
+      leadership =
+          new Leadership(
+              client, leaseNamespace(), config.identity(), this::lead, this::lostLeadership);
+      leadership.start();
+    }
     return this;
   }
 
   /** The leader's work: the pools' queues, the drains, the controller. */
   private synchronized void lead() {
-    if (closed) {
+    if (closed || controllerStarted) {
       return;
     }
+    try {
+      startLeading();
+    } catch (RuntimeException e) {
+      // Holding the Lease and doing nothing would keep a standby from taking over: give up.
+      log.error("Cannot start the leader's work: {}", e.toString(), e);
+      onLostLeadership.run();
+    }
+  }
+
+  private void startLeading() {
     if (config.sqsEmbedded()) {
       // The leader's alone: a standby serving an empty queue of its own would be ready, and a
       // Service would send workers to it.
@@ -135,6 +152,27 @@ public final class FanoutOperator implements AutoCloseable {
     operator.start();
     controllerStarted = true;
     log.info("Reconciling Jobs as the leader");
+  }
+
+  /**
+   * The Lease could not be renewed in time (the API server away for a while) or another operator
+   * took it. With the embedded queue or an H2 file, no other operator can serve this install: this
+   * one keeps working and stands again, rather than exit and lose the queue held in its memory.
+   * Otherwise it exits, to be restarted as a standby: two leaders would send every task twice.
+   */
+  private void lostLeadership() {
+    if (config.sqsEmbedded() || config.dbUrl().startsWith("jdbc:h2:")) {
+      log.warn(
+          "Lost the Lease; this install has one operator (embedded queue or H2): working on and"
+              + " standing again");
+      synchronized (this) {
+        if (!closed) {
+          leadership.start();
+        }
+      }
+      return;
+    }
+    onLostLeadership.run();
   }
 
   /** True once this operator leads and its controller runs. */
@@ -247,9 +285,6 @@ public final class FanoutOperator implements AutoCloseable {
     if (pools != null) {
       pools.close();
     }
-    if (leadership != null) {
-      leadership.close();
-    }
     if (outcomes != null) {
       outcomes.close();
     }
@@ -267,6 +302,10 @@ public final class FanoutOperator implements AutoCloseable {
     }
     if (embeddedSqs != null) {
       embeddedSqs.close();
+    }
+    // Last: a standby leads as soon as the Lease is free, and must not meet this one's work.
+    if (leadership != null) {
+      leadership.close();
     }
   }
 }

@@ -53,7 +53,11 @@ final class Leadership implements AutoCloseable {
     this.onLost = onLost;
   }
 
-  void start() {
+  /** Stands for election; again after a loss, with a new elector. */
+  synchronized void start() {
+    if (closing) {
+      return;
+    }
     log.info(
         "Leader election: Lease {}/{} as {}; standing by until it is ours",
         namespace,
@@ -102,7 +106,7 @@ final class Leadership implements AutoCloseable {
 
   /** Gives the Lease up, so that another operator may lead at once. */
   @Override
-  public void close() {
+  public synchronized void close() {
     closing = true;
     if (election != null) {
       election.cancel(true);

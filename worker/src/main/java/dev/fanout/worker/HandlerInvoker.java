@@ -1,6 +1,7 @@
 package dev.fanout.worker;
 
 import dev.fanout.api.JobSpec;
+import dev.fanout.common.status.Reasons;
 import dev.fanout.worker.spi.InvalidParameterException;
 import dev.fanout.worker.spi.TaskContext;
 import dev.fanout.worker.spi.TaskHandler;
@@ -27,10 +28,6 @@ import org.slf4j.LoggerFactory;
  */
 final class HandlerInvoker {
   private static final Logger log = LoggerFactory.getLogger(HandlerInvoker.class);
-
-  static final String TIMEOUT = "Timeout";
-  static final String INVALID_PARAMETERS = "InvalidParameters";
-  static final String JOB_ENDED = "JobEnded";
 
   /** How long a stopped handler gets to clean up (kill its processes) before it is abandoned. */
   private static final Duration STOP_WAIT = Duration.ofSeconds(10);
@@ -124,7 +121,7 @@ final class HandlerInvoker {
       String end = ended(task.jobUid());
       if (end != null) {
         return new Invocation(
-            TaskResult.permanentFailure(JOB_ENDED, "not started: " + end),
+            TaskResult.permanentFailure(Reasons.JOB_ENDED, "not started: " + end),
             false,
             startedAt,
             0,
@@ -143,10 +140,11 @@ final class HandlerInvoker {
         result = awaitStopped(done, task.jobRef(), task.index());
       }
       Stop stop = attempt.stop.get();
-      if (stop == Stop.TIMEOUT && !result.succeeded() && !TIMEOUT.equals(result.reason())) {
+      if (stop == Stop.TIMEOUT && !result.succeeded() && !Reasons.TIMEOUT.equals(result.reason())) {
         result =
             TaskResult.failure(
-                TIMEOUT, "did not finish within taskTimeoutSeconds (" + timeoutSeconds + " s)");
+                Reasons.TIMEOUT,
+                "did not finish within taskTimeoutSeconds (" + timeoutSeconds + " s)");
       }
       boolean byShutdown = stop == Stop.SHUTDOWN && !result.succeeded();
       long duration = (System.nanoTime() - startNanos) / 1_000_000;
@@ -154,7 +152,7 @@ final class HandlerInvoker {
         // No retry can help: the Job runs nothing more.
         result =
             TaskResult.permanentFailure(
-                JOB_ENDED, "stopped after " + duration + " ms: " + attempt.jobEnd);
+                Reasons.JOB_ENDED, "stopped after " + duration + " ms: " + attempt.jobEnd);
       }
       return new Invocation(result, byShutdown, startedAt, duration);
     } catch (InterruptedException e) {
@@ -215,7 +213,7 @@ final class HandlerInvoker {
           jobRef,
           index,
           STOP_WAIT.toSeconds());
-      return TaskResult.failure(TIMEOUT, "did not stop when its timeout was reached");
+      return TaskResult.failure(Reasons.TIMEOUT, "did not stop when its timeout was reached");
     }
   }
 
@@ -226,7 +224,7 @@ final class HandlerInvoker {
           ? result
           : TaskResult.failure(TaskResult.ERROR, "handler " + handler.name() + " returned nothing");
     } catch (InvalidParameterException e) {
-      return TaskResult.permanentFailure(INVALID_PARAMETERS, e.getMessage());
+      return TaskResult.permanentFailure(Reasons.INVALID_PARAMETERS, e.getMessage());
     } catch (InterruptedException e) {
       // invoke() turns this into Timeout when the timeout was the reason.
       return TaskResult.failure(TaskResult.ERROR, "interrupted");

@@ -3,7 +3,7 @@ package dev.fanout.worker;
 import dev.fanout.api.Job;
 import dev.fanout.common.queue.TaskMessage;
 import dev.fanout.common.status.Finished;
-import dev.fanout.common.status.JobStatusPatcher;
+import dev.fanout.common.status.JobStatusWriter;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -24,10 +24,10 @@ final class StatusWriter implements AutoCloseable {
   static final int FLUSH_THRESHOLD = 100;
   private static final long MAX_BACKOFF_MILLIS = 5_000;
 
-  /** Writes a batch to a Job's status; {@link JobStatusPatcher#record} in production. */
+  /** Writes a batch to a Job's status; {@link JobStatusWriter#record} in production. */
   @FunctionalInterface
   interface StatusRecorder {
-    JobStatusPatcher.Result record(
+    JobStatusWriter.Result record(
         String namespace, String name, String uid, int totalHint, Job cached, List<Finished> batch);
   }
 
@@ -170,7 +170,7 @@ final class StatusWriter implements AutoCloseable {
     List<Finished> finished = batch.outcomes().stream().map(PendingOutcome::finished).toList();
     List<Integer> indexes = finished.stream().map(Finished::index).toList();
     List<Delivery> deliveries = batch.outcomes().stream().map(PendingOutcome::delivery).toList();
-    JobStatusPatcher.Result result;
+    JobStatusWriter.Result result;
     long t0 = System.nanoTime();
     try {
       // The cached copy only helps when it is this Job: the patcher takes another UID as gone.
@@ -191,13 +191,13 @@ final class StatusWriter implements AutoCloseable {
       buffer.putBack(batch, clock.millis());
       return false;
     }
-    if (result == JobStatusPatcher.Result.GONE) {
+    if (result == JobStatusWriter.Result.GONE) {
       log.info("Job {}: gone; dropping {} finished tasks of it", ref, finished.size());
       deleteMessages(ref, ledger.forget(task.jobUid(), indexes));
       deleteMessages(ref, deliveries);
       return true;
     }
-    if (result == JobStatusPatcher.Result.FINISHED) {
+    if (result == JobStatusWriter.Result.FINISHED) {
       // The operator still hears of them: it records them in their task rows.
       log.info(
           "Job {}: already finished; {} tasks that ended since are not counted",

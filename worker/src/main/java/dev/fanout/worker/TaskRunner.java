@@ -6,6 +6,7 @@ import dev.fanout.common.queue.Messages;
 import dev.fanout.common.queue.Outcome;
 import dev.fanout.common.queue.TaskMessage;
 import dev.fanout.common.status.Finished;
+import dev.fanout.common.status.Reasons;
 import dev.fanout.worker.Admission.Decision;
 import dev.fanout.worker.AttemptPolicy.Verdict;
 import dev.fanout.worker.HandlerInvoker.Invocation;
@@ -26,8 +27,6 @@ import software.amazon.awssdk.services.sqs.model.Message;
  */
 final class TaskRunner {
   private static final Logger log = LoggerFactory.getLogger(TaskRunner.class);
-  static final String UNKNOWN_HANDLER = "UnknownHandler";
-  static final String WORKER_LOST = "WorkerLost";
 
   /** When the Job cannot be read, the task is put back for this long. */
   private static final int LOOKUP_RETRY_SECONDS = 10;
@@ -176,7 +175,7 @@ final class TaskRunner {
     TaskMessage task = d.task();
     String message = Admission.workerLostMessage(d.attempt(), d.maxAttempts());
     log.info("Job {}: task {} failed: {}", task.jobRef(), task.index(), message);
-    TaskResult result = TaskResult.permanentFailure(WORKER_LOST, message);
+    TaskResult result = TaskResult.permanentFailure(Reasons.WORKER_LOST, message);
     Invocation none = new Invocation(result, false, clock.millis(), 0);
     int attemptsMade = d.attempt() - 1;
     p.metrics().attemptEnded(Outcome.Kind.FAILED, 0);
@@ -184,7 +183,7 @@ final class TaskRunner {
         .add(
             new PendingOutcome(
                 d,
-                Finished.failure(task.index(), attemptsMade, WORKER_LOST, message),
+                Finished.failure(task.index(), attemptsMade, Reasons.WORKER_LOST, message),
                 outcome(d, none, Outcome.Kind.FAILED)));
   }
 
@@ -207,7 +206,8 @@ final class TaskRunner {
     Invocation invocation;
     if (handler == null) {
       TaskResult unknown =
-          TaskResult.permanentFailure(UNKNOWN_HANDLER, p.handlers().unknownMessage(task.handler()));
+          TaskResult.permanentFailure(
+              Reasons.UNKNOWN_HANDLER, p.handlers().unknownMessage(task.handler()));
       invocation = new Invocation(unknown, false, clock.millis(), 0);
     } else {
       p.metrics().running().incrementAndGet();

@@ -2,7 +2,7 @@ package dev.fanout.worker;
 
 import dev.fanout.common.health.HealthServer;
 import dev.fanout.common.queue.SqsClients;
-import dev.fanout.common.status.JobStatusPatcher;
+import dev.fanout.common.status.JobStatusWriter;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -61,7 +61,7 @@ public final class Worker implements AutoCloseable {
     TaskLedger ledger = new TaskLedger();
     writer =
         new StatusWriter(
-            new JobStatusPatcher(kube, registry)::record,
+            new JobStatusWriter(kube, registry)::record,
             jobs,
             queue,
             ledger,

@@ -11,7 +11,7 @@ import dev.fanout.common.queue.QueueNames;
 import dev.fanout.common.queue.SqsClients;
 import dev.fanout.common.queue.SqsSettings;
 import dev.fanout.common.status.Finished;
-import dev.fanout.common.status.JobStatusPatcher;
+import dev.fanout.common.status.JobStatusWriter;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
@@ -48,7 +48,7 @@ class StatusWriterIT {
     QueueConnector connector = new QueueConnector(sqs, new QueueNames("sw-"), "default");
     connector.await(() -> false);
     queue = new TaskQueue(sqs, sqs, connector);
-    JobStatusPatcher patcher = new JobStatusPatcher(bed.kube.client(), new SimpleMeterRegistry());
+    JobStatusWriter patcher = new JobStatusWriter(bed.kube.client(), new SimpleMeterRegistry());
     StatusWriter.StatusRecorder flaky =
         (namespace, name, uid, total, cached, batch) -> {
           calls.incrementAndGet();
@@ -129,7 +129,7 @@ class StatusWriterIT {
   @Test
   void aConflictThatOutlastsThePatchersRetriesIsTriedAgainLater() {
     Job job = bed.createJob("team-h", "contended", 2, spec -> {});
-    failWith.set(new JobStatusPatcher.ConflictException("status kept changing"));
+    failWith.set(new JobStatusWriter.ConflictException("status kept changing"));
     failuresLeft.set(2);
 
     finishAll(job, 2);

@@ -4,7 +4,8 @@ import dev.fanout.common.queue.Messages;
 import dev.fanout.common.queue.Messages.BadMessageException;
 import dev.fanout.common.queue.TaskMessage;
 import dev.fanout.common.status.Finished;
-import dev.fanout.common.status.JobStatusPatcher;
+import dev.fanout.common.status.JobStatusWriter;
+import dev.fanout.common.status.Reasons;
 import dev.fanout.operator.db.JobRecord;
 import dev.fanout.operator.db.TaskState;
 import dev.fanout.operator.db.TaskStore;
@@ -25,12 +26,11 @@ import software.amazon.awssdk.services.sqs.model.Message;
  */
 public final class DeadLetterDrain implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(DeadLetterDrain.class);
-  public static final String REASON = "DeadLettered";
 
   private final SqsClient sqs;
   private final QueueAdmin queues;
   private final TaskStore store;
-  private final JobStatusPatcher patcher;
+  private final JobStatusWriter patcher;
   private final int maxReceiveCount;
   private final Clock clock;
   private final Counter bad;
@@ -41,7 +41,7 @@ public final class DeadLetterDrain implements AutoCloseable {
       SqsClient sqs,
       QueueAdmin queues,
       TaskStore store,
-      JobStatusPatcher patcher,
+      JobStatusWriter patcher,
       int maxReceiveCount,
       MeterRegistry registry,
       Clock clock) {
@@ -135,22 +135,22 @@ public final class DeadLetterDrain implements AutoCloseable {
             + maxReceiveCount
             + " times without an outcome; moved to the dead-letter"
             + " queue (its worker may have died running it)";
-    JobStatusPatcher.Result result =
+    JobStatusWriter.Result result =
         patcher.record(
             task.namespace(),
             task.name(),
             task.jobUid(),
             job.getTotal(),
             null,
-            List.of(Finished.failure(task.index(), attempts, REASON, message)));
-    if (result == JobStatusPatcher.Result.WRITTEN || result == JobStatusPatcher.Result.FINISHED) {
+            List.of(Finished.failure(task.index(), attempts, Reasons.DEAD_LETTERED, message)));
+    if (result == JobStatusWriter.Result.WRITTEN || result == JobStatusWriter.Result.FINISHED) {
       // Once the Job is finished the status counts nothing more; the row still tells.
       log.info(
           "Job {}: task {} failed: {}{}",
           task.jobRef(),
           task.index(),
-          REASON,
-          result == JobStatusPatcher.Result.FINISHED
+          Reasons.DEAD_LETTERED,
+          result == JobStatusWriter.Result.FINISHED
               ? " (after the Job finished: not counted)"
               : "");
       store.recordOutcomes(
@@ -163,7 +163,7 @@ public final class DeadLetterDrain implements AutoCloseable {
                   null,
                   clock.instant(),
                   null,
-                  REASON + ": " + message,
+                  Reasons.DEAD_LETTERED + ": " + message,
                   null)));
     }
     return true;

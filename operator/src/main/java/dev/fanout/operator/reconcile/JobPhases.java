@@ -4,6 +4,7 @@ import dev.fanout.api.JobCondition;
 import dev.fanout.api.JobPhase;
 import dev.fanout.api.JobSpec;
 import dev.fanout.api.JobStatus;
+import dev.fanout.common.status.Reasons;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -14,9 +15,6 @@ import java.util.List;
  * time comes in as an argument.
  */
 public final class JobPhases {
-  public static final String INVALID_SPEC = "InvalidSpec";
-  public static final String MAX_FAILED_TASKS_EXCEEDED = "MaxFailedTasksExceeded";
-  public static final String DEADLINE_EXCEEDED = "DeadlineExceeded";
 
   private JobPhases() {}
 
@@ -36,7 +34,7 @@ public final class JobPhases {
       return new Decision(status.getPhase(), c.getReason(), c.getMessage());
     }
     if (!problems.isEmpty()) {
-      return new Decision(JobPhase.Failed, INVALID_SPEC, String.join("; ", problems));
+      return new Decision(JobPhase.Failed, Reasons.INVALID_SPEC, String.join("; ", problems));
     }
     int total = spec.taskCount();
     int succeeded = status == null ? 0 : status.completed().count();
@@ -45,7 +43,7 @@ public final class JobPhases {
     if (failed > maxFailed) {
       return new Decision(
           JobPhase.Failed,
-          MAX_FAILED_TASKS_EXCEEDED,
+          Reasons.MAX_FAILED_TASKS_EXCEEDED,
           failed + " tasks failed, more than spec.maxFailedTasks (" + maxFailed + ")");
     }
     if (succeeded + failed >= total) {
@@ -58,18 +56,18 @@ public final class JobPhases {
                   + " failed, within spec.maxFailedTasks ("
                   + maxFailed
                   + ")";
-      return new Decision(JobPhase.Succeeded, "AllTasksFinished", message);
+      return new Decision(JobPhase.Succeeded, Reasons.ALL_TASKS_FINISHED, message);
     }
     // As with a Kubernetes Job, the deadline does not run while the Job is suspended, and counts
     // afresh from its resumption (startTime is reset then).
     if (spec.isSuspended()) {
-      return new Decision(JobPhase.Suspended, "JobSuspended", "spec.suspend is true");
+      return new Decision(JobPhase.Suspended, Reasons.JOB_SUSPENDED, "spec.suspend is true");
     }
     Duration left = deadlineLeft(spec, startTime, now);
     if (left != null && !left.isPositive()) {
       return new Decision(
           JobPhase.Failed,
-          DEADLINE_EXCEEDED,
+          Reasons.DEADLINE_EXCEEDED,
           "the Job ran longer than spec.activeDeadlineSeconds ("
               + spec.getActiveDeadlineSeconds()
               + " s)");
@@ -103,7 +101,8 @@ public final class JobPhases {
             && current.stream().anyMatch(c -> JobCondition.SUSPENDED.equals(c.getType()));
     if (wasSuspended && decision.phase() != JobPhase.Suspended) {
       next.add(
-          new JobCondition(JobCondition.SUSPENDED, "False", "JobResumed", "spec.suspend is false"));
+          new JobCondition(
+              JobCondition.SUSPENDED, "False", Reasons.JOB_RESUMED, "spec.suspend is false"));
     }
     for (JobCondition c : next) {
       JobCondition before = find(current, c.getType());

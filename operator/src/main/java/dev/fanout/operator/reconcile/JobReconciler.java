@@ -4,6 +4,9 @@ import dev.fanout.api.Job;
 import dev.fanout.api.JobPhase;
 import dev.fanout.api.JobSpec;
 import dev.fanout.api.JobStatus;
+import dev.fanout.common.status.JobStatusWriter;
+import dev.fanout.common.status.OperatorFields;
+import dev.fanout.common.status.Reasons;
 import dev.fanout.operator.db.JobRecord;
 import dev.fanout.operator.db.TaskStore;
 import dev.fanout.operator.queue.QueueAdmin;
@@ -53,12 +56,13 @@ public class JobReconciler implements Reconciler<Job>, Cleaner<Job> {
   private final QueueAdmin queues;
   private final TaskFanout fanout;
   private final JobPhaseGauges phases;
-  private final JobEvents events;
+  private final JobStatusWriter statusWriter;
   private final Counter errors;
   private final Clock clock;
 
   public JobReconciler(
       KubernetesClient client,
+      JobStatusWriter statusWriter,
       TaskStore store,
       QueueAdmin queues,
       TaskFanout fanout,
@@ -69,7 +73,7 @@ public class JobReconciler implements Reconciler<Job>, Cleaner<Job> {
     this.queues = queues;
     this.fanout = fanout;
     this.phases = new JobPhaseGauges(registry);
-    this.events = new JobEvents(client);
+    this.statusWriter = statusWriter;
     this.errors = registry.counter("fanout_reconcile_errors");
     this.clock = clock;
   }
@@ -108,17 +112,15 @@ public class JobReconciler implements Reconciler<Job>, Cleaner<Job> {
       default -> fanout.forget(uid);
     }
     phases.set(uid, decision.phase());
-    OperatorStatus next = next(job, decision, startTime, now);
-    if (!next.sameAs(status)) {
-      next.write(client, job);
+    OperatorFields next = next(job, decision, startTime, now);
+    if (!next.sameAs(status)
+        && statusWriter.writeOperatorFields(job, next, decision.reason(), decision.message(), now)
+            == JobStatusWriter.Result.WRITTEN) {
       log.info(
           "Job {}: {}{}",
           job.ref(),
           decision.phase(),
           decision.message() == null ? "" : " (" + decision.message() + ")");
-      if (status == null || status.getPhase() != decision.phase()) {
-        events.phaseChanged(job, decision, now);
-      }
     }
     if (databaseDown != null) {
       // Retried every few seconds (RETRY) until the database answers again.
@@ -149,7 +151,7 @@ public class JobReconciler implements Reconciler<Job>, Cleaner<Job> {
     return problems.isEmpty() ? now : null;
   }
 
-  private OperatorStatus next(
+  private OperatorFields next(
       Job job, JobPhases.Decision decision, Instant startTime, Instant now) {
     JobStatus status = job.getStatus();
     String completion = status == null ? null : status.getCompletionTime();
@@ -159,10 +161,10 @@ public class JobReconciler implements Reconciler<Job>, Cleaner<Job> {
     // The total is fixed once known: a later edit that made the spec invalid does not change it
     // (and a merge patch can't remove it: nulls are left out).
     Integer total = status == null ? null : status.getTotal();
-    if (total == null && !JobPhases.INVALID_SPEC.equals(decision.reason())) {
+    if (total == null && !Reasons.INVALID_SPEC.equals(decision.reason())) {
       total = job.getSpec().taskCount();
     }
-    return new OperatorStatus(
+    return new OperatorFields(
         decision.phase(),
         total,
         startTime == null ? null : startTime.toString(),
@@ -188,7 +190,7 @@ public class JobReconciler implements Reconciler<Job>, Cleaner<Job> {
 
   /** Timers, not polls: the deadline while running (not while suspended), the TTL once finished. */
   private UpdateControl<Job> reschedule(
-      Job job, JobPhases.Decision decision, Instant startTime, OperatorStatus next, Instant now) {
+      Job job, JobPhases.Decision decision, Instant startTime, OperatorFields next, Instant now) {
     UpdateControl<Job> control = UpdateControl.noUpdate();
     if (decision.phase() == JobPhase.Running) {
       Duration left = JobPhases.deadlineLeft(job.getSpec(), startTime, now);

@@ -1,6 +1,7 @@
 package dev.fanout.worker.handlers;
 
 import dev.fanout.api.TaskFailure;
+import dev.fanout.common.status.Reasons;
 import dev.fanout.worker.WorkerConfig;
 import dev.fanout.worker.spi.TaskContext;
 import dev.fanout.worker.spi.TaskHandler;
@@ -24,8 +25,6 @@ public final class ExecHandler implements TaskHandler {
   private static final Logger log = LoggerFactory.getLogger(ExecHandler.class);
 
   public static final String NAME = "exec";
-  public static final String TIMEOUT = "Timeout";
-  public static final String EXEC_DISABLED = "ExecDisabled";
 
   /** More than the 1 KiB the status keeps, so a cut multi-byte character costs nothing. */
   private static final int TAIL_BYTES = 4096;
@@ -68,7 +67,7 @@ public final class ExecHandler implements TaskHandler {
   public TaskResult run(TaskContext ctx) throws InterruptedException {
     if (disabledOnPool != null) {
       return TaskResult.permanentFailure(
-          EXEC_DISABLED,
+          Reasons.EXEC_DISABLED,
           "handler exec is turned off on the workers of pool \""
               + disabledOnPool
               + "\" ("
@@ -105,7 +104,7 @@ public final class ExecHandler implements TaskHandler {
       readAvailable(output, tail);
       if (!exited) {
         return TaskResult.failure(
-            TIMEOUT,
+            Reasons.TIMEOUT,
             "still running after "
                 + ctx.timeout().toSeconds()
                 + " s; killed it and its children. Output: "

@@ -1,5 +1,6 @@
 package dev.fanout.worker.spi;
 
+import dev.fanout.common.status.Reasons;
 import java.util.Objects;
 
 /**
@@ -14,7 +15,7 @@ import java.util.Objects;
 public record TaskResult(
     boolean succeeded, boolean retryable, String reason, String message, String result) {
 
-  public static final String ERROR = "Error";
+  public static final String ERROR = Reasons.ERROR;
 
   public TaskResult {
     if (!succeeded) {

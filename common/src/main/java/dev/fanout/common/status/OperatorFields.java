@@ -1,25 +1,18 @@
-package dev.fanout.operator.reconcile;
+package dev.fanout.common.status;
 
-import dev.fanout.api.Job;
 import dev.fanout.api.JobCondition;
 import dev.fanout.api.JobPhase;
 import dev.fanout.api.JobStatus;
-import dev.fanout.common.queue.Messages;
-import dev.fanout.common.status.JobStatusPatcher;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
 /**
- * The status fields the operator owns, written as a JSON merge patch that carries only them, so it
- * never undoes a worker's write to the index sets.
+ * The status fields the operator owns (phase, total, times, observed generation, conditions), as
+ * {@link JobStatusWriter} writes them: only these, so the write never undoes a worker's.
  */
-public record OperatorStatus(
+public record OperatorFields(
     JobPhase phase,
     Integer total,
     String startTime,
@@ -54,12 +47,8 @@ public record OperatorStatus(
     return true;
   }
 
-  /**
-   * Writes the fields. Once the Job has a status, as a JSON Patch of {@code add} operations, which
-   * replace what they name: the same as a merge patch on a real API server, but fabric8's mock
-   * server merges lists by appending, and the conditions would pile up there.
-   */
-  public void write(KubernetesClient client, Job job) {
+  /** The fields to write; a null one is left as it is. */
+  Map<String, Object> asStatusPatch() {
     Map<String, Object> status = new LinkedHashMap<>();
     status.put("phase", phase);
     status.put("total", total);
@@ -67,24 +56,6 @@ public record OperatorStatus(
     status.put("completionTime", completionTime);
     status.put("observedGeneration", observedGeneration);
     status.put("conditions", conditions);
-    var resource =
-        client
-            .resource(
-                JobStatusPatcher.target(
-                    job.getMetadata().getNamespace(), job.getMetadata().getName()))
-            .subresource("status");
-    if (job.getStatus() == null) {
-      resource.patch(
-          PatchContext.of(PatchType.JSON_MERGE), Messages.encode(Map.of("status", status)));
-      return;
-    }
-    List<Map<String, Object>> operations = new ArrayList<>();
-    status.forEach(
-        (field, value) -> {
-          if (value != null) {
-            operations.add(Map.of("op", "add", "path", "/status/" + field, "value", value));
-          }
-        });
-    resource.patch(PatchContext.of(PatchType.JSON), Messages.encode(operations));
+    return status;
   }
 }

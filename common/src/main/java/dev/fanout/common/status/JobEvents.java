@@ -1,4 +1,4 @@
-package dev.fanout.operator.reconcile;
+package dev.fanout.common.status;
 
 import dev.fanout.api.Job;
 import dev.fanout.api.JobPhase;
@@ -13,8 +13,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Records a Kubernetes Event on a Job each time its phase changes, so that {@code kubectl describe
- * fjob} tells its story. Events are best effort: one that cannot be written is logged and the
- * reconcile goes on (the status holds the truth).
+ * fjob} tells its story; {@link JobStatusWriter} calls it. Events are best effort: one that cannot
+ * be written is logged and the reconcile goes on (the status holds the truth).
  */
 final class JobEvents {
   private static final Logger log = LoggerFactory.getLogger(JobEvents.class);
@@ -28,12 +28,10 @@ final class JobEvents {
     this.instance = System.getenv().getOrDefault("HOSTNAME", COMPONENT);
   }
 
-  /** A Normal event, or Warning for Failed; the reason is the decision's, else the phase. */
-  void phaseChanged(Job job, JobPhases.Decision decision, Instant now) {
-    JobPhase phase = decision.phase();
-    String reason = decision.reason() != null ? decision.reason() : phase.name();
-    String message =
-        decision.message() == null ? "Job is " + phase : phase + ": " + decision.message();
+  /** A Normal event, or Warning for Failed; the reason is the condition's, else the phase. */
+  void phaseChanged(Job job, JobPhase phase, String conditionReason, String detail, Instant now) {
+    String reason = conditionReason != null ? conditionReason : phase.name();
+    String message = detail == null ? "Job is " + phase : phase + ": " + detail;
     String time = now.truncatedTo(ChronoUnit.SECONDS).toString();
     Event event =
         new EventBuilder()

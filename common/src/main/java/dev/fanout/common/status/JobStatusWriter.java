@@ -1,6 +1,7 @@
 package dev.fanout.common.status;
 
 import dev.fanout.api.Job;
+import dev.fanout.api.JobPhase;
 import dev.fanout.common.queue.Messages;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -9,20 +10,27 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Records finished tasks in a Job's status: read, merge, write with the resourceVersion as the
- * precondition (a JSON merge patch on /status), and on 409 read again and retry, a bounded number
- * of times. Once the operator has finished the Job, nothing more is counted: its verdict stands.
+ * The one way Fanout writes a Job's status, for both of its writers: the workers' fields (finished
+ * tasks, {@link #record}) and the operator's (phase, conditions, times, {@link
+ * #writeOperatorFields}) with the Event of a phase change. Every write is a JSON merge patch on
+ * /status that carries only its writer's fields and the resourceVersion it was computed from, as a
+ * precondition; on 409 it reads the Job again, computes again and retries, a bounded number of
+ * times. Once the operator has finished the Job, workers count nothing more: its verdict stands.
  */
-public final class JobStatusPatcher {
-  private static final Logger log = LoggerFactory.getLogger(JobStatusPatcher.class);
+public final class JobStatusWriter {
+  private static final Logger log = LoggerFactory.getLogger(JobStatusWriter.class);
   public static final int MAX_TRIES = 12;
 
   /** What a call did. */
@@ -41,11 +49,59 @@ public final class JobStatusPatcher {
   private final KubernetesClient client;
   private final Counter writes;
   private final Counter conflicts;
+  private final JobEvents events;
 
-  public JobStatusPatcher(KubernetesClient client, MeterRegistry registry) {
+  public JobStatusWriter(KubernetesClient client, MeterRegistry registry) {
     this.client = client;
     this.writes = registry.counter("fanout_status_writes");
     this.conflicts = registry.counter("fanout_status_conflicts");
+    this.events = new JobEvents(client);
+  }
+
+  /**
+   * Writes the operator's fields, computed from {@code seen}, unless the status holds them already;
+   * when the phase changes, records an Event ({@code reason} and {@code message} are the new
+   * condition's). On a conflict, the fields are written again over the newer Job: they are the
+   * operator's alone, and the next reconcile sees what the newer writes changed.
+   *
+   * @throws ConflictException when every try met a newer version
+   */
+  public Result writeOperatorFields(
+      Job seen, OperatorFields fields, String reason, String message, Instant now) {
+    String namespace = seen.getMetadata().getNamespace();
+    String name = seen.getMetadata().getName();
+    String uid = seen.getMetadata().getUid();
+    JobPhase before = seen.getStatus() == null ? null : seen.getStatus().getPhase();
+    Job job = seen;
+    for (int tries = 1; tries <= MAX_TRIES; tries++) {
+      if (job == null || !uid.equals(job.getMetadata().getUid())) {
+        return Result.GONE;
+      }
+      if (fields.sameAs(job.getStatus())) {
+        return Result.UNCHANGED;
+      }
+      try {
+        patch(job, fields.asStatusPatch());
+        writes.increment();
+        if (fields.phase() != before) {
+          events.phaseChanged(seen, fields.phase(), reason, message, now);
+        }
+        return Result.WRITTEN;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() == 404) {
+          return Result.GONE;
+        }
+        if (e.getCode() != 409) {
+          throw e;
+        }
+        conflicts.increment();
+        log.debug("Job {}/{}: status conflict on try {}, reading again", namespace, name, tries);
+        pause(tries);
+        job = client.resources(Job.class).inNamespace(namespace).withName(name).get();
+      }
+    }
+    throw new ConflictException(
+        "Job " + namespace + "/" + name + ": status kept changing; gave up after " + MAX_TRIES);
   }
 
   /**
@@ -75,7 +131,7 @@ public final class JobStatusPatcher {
         return Result.FINISHED;
       }
       try {
-        patch(namespace, name, job.getMetadata().getResourceVersion(), merged);
+        patch(job, merged.asStatusPatch());
         writes.increment();
         return Result.WRITTEN;
       } catch (KubernetesClientException e) {
@@ -101,15 +157,33 @@ public final class JobStatusPatcher {
             + " tries");
   }
 
-  private void patch(String namespace, String name, String resourceVersion, WorkerFields fields) {
-    Map<String, Object> body =
+  /**
+   * A JSON Patch on /status: first the resourceVersion the fields were computed from, which makes
+   * the API server refuse the write with 409 if the Job changed since; then an {@code add} of each
+   * field, which sets it whole (or of the whole status, the first time). Not a merge patch:
+   * fabric8's mock API server appends to lists sent in one, and the conditions and failures would
+   * pile up there; a JSON Patch means the same on both servers.
+   */
+  private void patch(Job job, Map<String, Object> fields) {
+    List<Map<String, Object>> operations = new ArrayList<>();
+    operations.add(
         Map.of(
-            "metadata", Map.of("resourceVersion", resourceVersion),
-            "status", fields.asStatusPatch());
+            "op", "add",
+            "path", "/metadata/resourceVersion",
+            "value", job.getMetadata().getResourceVersion()));
+    Map<String, Object> present = new LinkedHashMap<>(fields);
+    present.values().removeIf(Objects::isNull);
+    if (job.getStatus() == null) {
+      operations.add(Map.of("op", "add", "path", "/status", "value", present));
+    } else {
+      present.forEach(
+          (field, value) ->
+              operations.add(Map.of("op", "add", "path", "/status/" + field, "value", value)));
+    }
     client
-        .resource(target(namespace, name))
+        .resource(target(job.getMetadata().getNamespace(), job.getMetadata().getName()))
         .subresource("status")
-        .patch(PatchContext.of(PatchType.JSON_MERGE), Messages.encode(body));
+        .patch(PatchContext.of(PatchType.JSON), Messages.encode(operations));
   }
 
   /**
