@@ -576,6 +576,16 @@ class ChartTest {
   }
 
   @Test
+  void workersReachTheEmbeddedQueueEvenWhileTheOperatorIsNotReady() {
+    io.fabric8.kubernetes.api.model.Service embedded =
+        RenderedChart.render().named(io.fabric8.kubernetes.api.model.Service.class, OPERATOR);
+    assertThat(embedded.getSpec().getPublishNotReadyAddresses()).isTrue();
+    io.fabric8.kubernetes.api.model.Service aws =
+        RenderedChart.render(AWS).named(io.fabric8.kubernetes.api.model.Service.class, OPERATOR);
+    assertThat(aws.getSpec().getPublishNotReadyAddresses()).isNotEqualTo(Boolean.TRUE);
+  }
+
+  @Test
   void theNetworkPolicyComesOnlyWithTheEmbeddedQueueAndCanBeTurnedOff() {
     assertThat(RenderedChart.render().all(NetworkPolicy.class)).hasSize(1);
     assertThat(

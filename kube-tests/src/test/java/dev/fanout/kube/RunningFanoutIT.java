@@ -467,7 +467,13 @@ class RunningFanoutIT {
         .as("the operator's RBAC: nothing it does not use")
         .isEqualTo(operatorUsed);
     assertThat(workerUsed).as("what the workers did is within their RBAC").isSubsetOf(workerMay);
-    assertThat(workerMay).as("the workers' RBAC: nothing they do not use").isEqualTo(workerUsed);
+    // A worker reads a Job (get) only after a 409 or for a Job its informer does not hold yet:
+    // whether a run needs it is up to timing. Every other verb it may, it must have used.
+    Set<String> unused = new TreeSet<>(workerMay);
+    unused.removeAll(workerUsed);
+    assertThat(unused)
+        .as("the workers' RBAC: nothing they do not use")
+        .isSubsetOf(Set.of("jobs.fanout.dev get"));
   }
 
   /** The requests of the operator and the workers, not of this test's kubectl with their tokens. */

@@ -161,11 +161,24 @@ final class JobCache implements AutoCloseable {
     }
     onRead.run();
     Job read = client.resources(Job.class).inNamespace(namespace).withName(name).get();
-    if (read == null || !uid.equals(read.getMetadata().getUid())) {
-      // A UID is never reused: the task's Job is gone for good.
+    if ((read == null || !uid.equals(read.getMetadata().getUid())) && !cachedAnywhere(uid)) {
+      // A UID is never reused: the task's Job is gone for good. Unless a Job of that UID lives
+      // under another name: then the message named the wrong one (forged), and the Job's own
+      // tasks must not be dropped for it.
       gone.add(uid, read != null);
     }
     return read;
+  }
+
+  private boolean cachedAnywhere(String uid) {
+    for (SharedIndexInformer<Job> informer : informers) {
+      for (Job job : informer.getStore().list()) {
+        if (uid.equals(job.getMetadata().getUid())) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   /**
@@ -173,12 +186,15 @@ final class JobCache implements AutoCloseable {
    * not known gone; else true when another Job has its name now.
    */
   Boolean goneReplaced(String namespace, String name, String uid) {
+    Job cached = cached(namespace, name);
+    if (cached != null && uid.equals(cached.getMetadata().getUid())) {
+      return null; // it lives, whatever an earlier message said of it
+    }
     Boolean replaced = gone.replaced(uid);
     if (replaced == null || replaced) {
       return replaced;
     }
-    Job cached = cached(namespace, name);
-    return cached != null && !uid.equals(cached.getMetadata().getUid());
+    return cached != null;
   }
 
   /**

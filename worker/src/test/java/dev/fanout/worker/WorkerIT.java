@@ -345,6 +345,23 @@ class WorkerIT {
     tasks.add(forged(TestBed.task(job, 0), 25, "exec", evil, 3));
     tasks.add(forged(TestBed.task(job, 0), 25, "noop", null, 3));
     tasks.add(forged(TestBed.task(job, 0), -1, "noop", null, 3));
+    // The Job's own UID under a name it does not have: must not get its real tasks dropped.
+    TaskMessage real = TestBed.task(job, 5);
+    tasks.add(
+        new TaskMessage(
+            real.version(),
+            real.jobUid(),
+            real.namespace(),
+            "not-" + real.name(),
+            real.index(),
+            real.total(),
+            real.handler(),
+            real.command(),
+            real.params(),
+            real.maxAttempts(),
+            real.timeoutSeconds(),
+            real.backoff(),
+            real.priorAttempts()));
     bed.enqueue(queues, tasks);
     bed.sqs.sendMessage(
         r ->

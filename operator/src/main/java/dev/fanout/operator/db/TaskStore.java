@@ -145,18 +145,25 @@ public final class TaskStore {
     markPending(uid, sending, TaskState.PENDING, at);
   }
 
+  /** Marks SENT the rows of a round still noted as being sent (not handed back meanwhile). */
   public void markSent(String uid, IndexSet sent, Instant at) {
-    markPending(uid, sent, TaskState.SENT, at);
+    markPending(uid, sent, TaskState.SENT, at, " and sentAt is not null");
   }
 
   /** Gives the PENDING rows among {@code indexes} this state and {@code sentAt}. */
   private void markPending(String uid, IndexSet indexes, TaskState state, Instant at) {
+    markPending(uid, indexes, state, at, "");
+  }
+
+  private void markPending(
+      String uid, IndexSet indexes, TaskState state, Instant at, String condition) {
     sessions.inStatelessTransaction(
         s -> {
           for (int[] range : indexes.intervals()) {
             s.createMutationQuery(
                     "update TaskRow set state = :state, sentAt = :at where jobUid = :uid"
-                        + " and taskIndex between :from and :to and state = :pending")
+                        + " and taskIndex between :from and :to and state = :pending"
+                        + condition)
                 .setParameter("state", state)
                 .setParameter("at", at)
                 .setParameter("uid", uid)
@@ -171,7 +178,9 @@ public final class TaskStore {
   /**
    * Puts these tasks, handed back unrun (their Job is suspended), back to PENDING without a send
    * time, so that the fan-out sends them again at once when their Job runs. A row past SENT stays
-   * as it is: another copy of the task ran.
+   * as it is: another copy of the task ran. A row still being sent (its round not yet marked SENT)
+   * loses its send time too, so that the round's marking leaves it PENDING: a task handed back
+   * within milliseconds of its send is not marked SENT into a queue that no longer holds it.
    */
   public void returnUnrun(List<Returned> tasks) {
     List<Returned> ordered =
@@ -186,7 +195,8 @@ public final class TaskStore {
                       c.prepareStatement(
                           "update fanout_task set state = 'PENDING', sent_at = null,"
                               + " attempts = case when attempts > ? then attempts else ? end"
-                              + " where job_uid = ? and task_index = ? and state = 'SENT'")) {
+                              + " where job_uid = ? and task_index = ? and (state = 'SENT'"
+                              + " or (state = 'PENDING' and sent_at is not null))")) {
                     for (Returned t : ordered) {
                       update.setInt(1, t.attempts());
                       update.setInt(2, t.attempts());
