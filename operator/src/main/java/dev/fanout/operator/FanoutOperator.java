@@ -82,8 +82,8 @@ public final class FanoutOperator implements AutoCloseable {
     store = new TaskStore(database);
     sqs = SqsClients.create(config.sqs(), 64);
     queues = new QueueAdmin(sqs, config.sqs().names(), config.maxReceiveCount());
-    queues.onNewQueue(new QueueLoss(store, Clock.systemUTC()));
     fanout = new TaskFanout(store, queues, sqs, registry, Clock.systemUTC());
+    queues.onNewQueue(new QueueLoss(store, Clock.systemUTC(), fanout::wake));
     JobStatusWriter statusWriter = new JobStatusWriter(client, registry);
     outcomes = new OutcomeDrain(sqs, queues, store, registry, fanout::wake);
     deadLetters =

@@ -293,6 +293,44 @@ abstract class OperatorBehaviour {
   }
 
   @Test
+  void aPoolQueueDeletedWhileTheOperatorRunsIsMadeAgainAndItsTasksSentAgain() {
+    String uid = h.create(OperatorHarness.job("vanished", 20)).getMetadata().getUid();
+    await().atMost(WAIT).until(() -> operator.store().countSent(uid) == 20);
+    h.sqs.deleteQueue(b -> b.queueUrl(h.queueUrl("default")));
+
+    // What the operator checks every 30 s.
+    assertThat(operator.queues().verify()).containsExactly("default");
+    await()
+        .atMost(WAIT)
+        .until(() -> h.queueExists("default") && h.visibleMessages("default") == 20);
+    assertThat(h.drain("default").stream().map(TaskMessage::index).collect(Collectors.toSet()))
+        .hasSize(20);
+    assertThat(operator.queues().verify()).as("checked again: nothing lost").isEmpty();
+  }
+
+  @Test
+  void aQueueThatWasThereBeforeItsIncarnationWasRecordedKeepsItsMessages() throws Exception {
+    String uid = h.create(OperatorHarness.job("upgraded", 20)).getMetadata().getUid();
+    await().atMost(WAIT).until(() -> operator.store().countSent(uid) == 20);
+    operator.close();
+    // As after an upgrade from a version without incarnations: no tag, no record.
+    String url = h.queueUrl("default");
+    h.sqs.untagQueue(b -> b.queueUrl(url).tagKeys("fanout.dev/incarnation"));
+    try (var c = java.sql.DriverManager.getConnection(h.dbUrl, h.dbUser, h.dbPassword);
+        var st = c.createStatement()) {
+      st.executeUpdate("delete from fanout_queue");
+    }
+
+    operator = h.startOperator();
+    await().atMost(WAIT).until(operator::leading);
+    await()
+        .during(Duration.ofSeconds(2))
+        .atMost(WAIT)
+        .until(() -> operator.store().countSent(uid) == 20);
+    assertThat(h.drain("default")).as("messages on the queue, none sent again").hasSize(20);
+  }
+
+  @Test
   void anOperatorRestartedOverTheSameQueueSendsNothingAgain() {
     String uid = h.create(OperatorHarness.job("kept", 20)).getMetadata().getUid();
     await().atMost(WAIT).until(() -> operator.store().countSent(uid) == 20);

@@ -340,24 +340,33 @@ public final class TaskStore {
    *
    * @param previous the incarnation the rows were sent into, or null when none was recorded
    */
-  public record Requeued(String previous, int jobs, int tasks) {}
+  public record Requeued(String previous, List<String> jobs, int tasks) {}
 
   /**
-   * Records that the pool's queue is {@code incarnation}; if the rows were sent into another (or
-   * into one never recorded), puts the unfinished Jobs' sent tasks back to PENDING, in the same
-   * transaction, so that they are sent again with no delay.
+   * Records that the pool's queue is {@code incarnation}; if the rows were sent into another, puts
+   * the unfinished Jobs' sent tasks back to PENDING, in the same transaction, so that they are sent
+   * again with no delay. With no incarnation recorded yet (the first start, or the first after an
+   * upgrade to this schema), only the tasks sent before the queue was created are: a queue that was
+   * there all along still holds its messages.
    */
   public Requeued requeueIfQueueChanged(
-      String pool, String queueName, String incarnation, Instant at) {
+      String pool, String queueName, String incarnation, Instant queueCreated, Instant at) {
     return sessions.fromStatelessTransaction(
-        s -> s.doReturningWork(c -> requeue(c, pool, queueName, incarnation, at)));
+        s -> s.doReturningWork(c -> requeue(c, pool, queueName, incarnation, queueCreated, at)));
   }
+
+  private static final int QUEUE_CLOCK_MARGIN_SECONDS = 2;
 
   private static final String OPEN_JOBS_OF_POOL =
       "select uid from fanout_job where pool = ? and finished_at is null and deleted_at is null";
 
   private static Requeued requeue(
-      Connection c, String pool, String queueName, String incarnation, Instant at)
+      Connection c,
+      String pool,
+      String queueName,
+      String incarnation,
+      Instant queueCreated,
+      Instant at)
       throws SQLException {
     String previous = null;
     try (PreparedStatement read =
@@ -370,27 +379,32 @@ public final class TaskStore {
       }
     }
     if (incarnation.equals(previous)) {
-      return new Requeued(previous, 0, 0);
+      return new Requeued(previous, List.of(), 0);
     }
-    int jobs = 0;
-    try (PreparedStatement count =
-        c.prepareStatement(
-            "select count(distinct job_uid) from fanout_task where job_uid in ("
-                + OPEN_JOBS_OF_POOL
-                + ") and (state = 'SENT' or (state = 'PENDING' and sent_at is not null))")) {
-      count.setString(1, pool);
-      try (var rs = count.executeQuery()) {
-        rs.next();
-        jobs = rs.getInt(1);
+    // Sent before this queue existed (a margin for the two clocks): lost with the one before.
+    Instant sentBefore =
+        previous == null ? queueCreated.minusSeconds(QUEUE_CLOCK_MARGIN_SECONDS) : at;
+    String lost =
+        " where job_uid in ("
+            + OPEN_JOBS_OF_POOL
+            + ") and (state = 'SENT' or (state = 'PENDING' and sent_at is not null))"
+            + " and sent_at < ?";
+    List<String> jobs = new java.util.ArrayList<>();
+    try (PreparedStatement read =
+        c.prepareStatement("select distinct job_uid from fanout_task" + lost)) {
+      read.setString(1, pool);
+      read.setObject(2, utc(sentBefore), Types.TIMESTAMP);
+      try (var rs = read.executeQuery()) {
+        while (rs.next()) {
+          jobs.add(rs.getString(1));
+        }
       }
     }
     int tasks;
     try (PreparedStatement update =
-        c.prepareStatement(
-            "update fanout_task set state = 'PENDING', sent_at = null where job_uid in ("
-                + OPEN_JOBS_OF_POOL
-                + ") and (state = 'SENT' or (state = 'PENDING' and sent_at is not null))")) {
+        c.prepareStatement("update fanout_task set state = 'PENDING', sent_at = null" + lost)) {
       update.setString(1, pool);
+      update.setObject(2, utc(sentBefore), Types.TIMESTAMP);
       tasks = update.executeUpdate();
     }
     String upsert =

@@ -13,6 +13,7 @@ import org.slf4j.LoggerFactory;
  * Creates the queues of the configured pools (FANOUT_POOLS) as the operator starts leading, so that
  * workers find their queue at once and a fresh install's first Job starts without waiting; while
  * SQS does not answer, it tries again every few seconds. Other pools get theirs at their first Job.
+ * Then it watches for a queue lost while the operator runs.
  */
 public final class PoolQueues implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PoolQueues.class);
@@ -29,11 +30,27 @@ public final class PoolQueues implements AutoCloseable {
     this.pools = List.copyOf(pools);
   }
 
-  /** Creates what it can now, on the caller's thread; the rest follows in the background. */
+  /** How often the queues in use are checked for a loss (see {@link QueueAdmin#verify}). */
+  private static final long VERIFY_SECONDS = 30;
+
+  /**
+   * Creates what it can now, on the caller's thread; the rest follows in the background. Then
+   * checks the queues in use every {@value #VERIFY_SECONDS} s.
+   */
   public void start() {
     List<String> left = createAll(pools);
     if (!left.isEmpty()) {
       schedule(left);
+    }
+    timer.scheduleWithFixedDelay(this::verify, VERIFY_SECONDS, VERIFY_SECONDS, TimeUnit.SECONDS);
+  }
+
+  private void verify() {
+    try {
+      queues.verify();
+    } catch (RuntimeException e) {
+      // SQS away: readiness says so, and the next check tries again.
+      log.debug("Cannot check the queues: {}", e.toString());
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.fanout.operator.queue;
 
 import dev.fanout.common.queue.QueueNames;
+import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -9,6 +10,7 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.CreateQueueRequest;
 import software.amazon.awssdk.services.sqs.model.GetQueueAttributesRequest;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+import software.amazon.awssdk.services.sqs.model.QueueDoesNotExistException;
 import software.amazon.awssdk.services.sqs.model.QueueNameExistsException;
 import software.amazon.awssdk.services.sqs.model.SetQueueAttributesRequest;
 
@@ -31,14 +33,19 @@ public final class QueueAdmin {
   private final int maxReceiveCount;
   private final Map<String, String> taskQueues = new ConcurrentHashMap<>();
   private final Map<String, String> deadLetterQueues = new ConcurrentHashMap<>();
+  private final Map<String, String> incarnations = new ConcurrentHashMap<>();
   private volatile String outcomeQueue;
-  private volatile NewQueueListener onNewQueue = (pool, queueName, incarnation) -> {};
+  private volatile NewQueueListener onNewQueue = (pool, queueName, incarnation, createdAt) -> {};
 
   /** Told, before a pool's queue is first used, which incarnation of the queue it is. */
   @FunctionalInterface
   public interface NewQueueListener {
-    /** Throwing leaves the pool unknown: the next use asks again. */
-    void queueFound(String pool, String queueName, String incarnation);
+    /**
+     * Throwing leaves the pool unknown: the next use asks again.
+     *
+     * @param createdAt when SQS says the queue was created
+     */
+    void queueFound(String pool, String queueName, String incarnation, Instant createdAt);
   }
 
   /** The tag naming a queue's incarnation: absent on a queue no Fanout operator has seen. */
@@ -119,7 +126,8 @@ public final class QueueAdmin {
                 QueueAttributeName.REDRIVE_POLICY,
                 redrive));
     String incarnation = incarnation(url);
-    onNewQueue.queueFound(pool, names.tasks(pool), incarnation);
+    onNewQueue.queueFound(pool, names.tasks(pool), incarnation, createdAt(url));
+    incarnations.put(pool, incarnation);
     deadLetterQueues.put(pool, dlqUrl);
     log.info(
         "Pool {}: queue {} (incarnation {}) with dead-letter queue {}",
@@ -142,6 +150,51 @@ public final class QueueAdmin {
     String fresh = java.util.UUID.randomUUID().toString();
     sqs.tagQueue(b -> b.queueUrl(url).tags(Map.of(INCARNATION_TAG, fresh)));
     return fresh;
+  }
+
+  private Instant createdAt(String url) {
+    String seconds =
+        sqs.getQueueAttributes(
+                b -> b.queueUrl(url).attributeNames(QueueAttributeName.CREATED_TIMESTAMP))
+            .attributes()
+            .get(QueueAttributeName.CREATED_TIMESTAMP);
+    return seconds == null ? Instant.EPOCH : Instant.ofEpochSecond(Long.parseLong(seconds));
+  }
+
+  /**
+   * Checks that the queues in use are still the ones this operator found (a queue server restarted,
+   * a queue deleted while it ran): a pool queue gone or of another incarnation is made or looked up
+   * again at once, which sends its lost tasks again; an outcome queue gone is made again at its
+   * next use. Returns the pools whose queue was renewed.
+   */
+  public java.util.List<String> verify() {
+    java.util.List<String> renewed = new java.util.ArrayList<>();
+    for (String pool : pools()) {
+      String url = taskQueues.get(pool);
+      String tag;
+      try {
+        tag = sqs.listQueueTags(b -> b.queueUrl(url)).tags().get(INCARNATION_TAG);
+      } catch (QueueDoesNotExistException e) {
+        tag = null;
+      }
+      if (!java.util.Objects.equals(tag, incarnations.get(pool))) {
+        log.warn("Pool {}: its queue is gone or new; making sure of it again", pool);
+        taskQueues.remove(pool, url);
+        taskQueue(pool);
+        renewed.add(pool);
+      }
+    }
+    String outcomes = outcomeQueue;
+    if (outcomes != null) {
+      try {
+        sqs.getQueueAttributes(b -> b.queueUrl(outcomes));
+      } catch (QueueDoesNotExistException e) {
+        log.warn("The outcome queue is gone; making it again");
+        outcomeQueue = null;
+        outcomeQueue();
+      }
+    }
+    return renewed;
   }
 
   /** Creates the queue, or brings an existing one's attributes in line. */

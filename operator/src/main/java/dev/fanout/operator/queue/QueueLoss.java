@@ -2,6 +2,7 @@ package dev.fanout.operator.queue;
 
 import dev.fanout.operator.db.TaskStore;
 import java.time.Clock;
+import java.time.Instant;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,16 +18,22 @@ public final class QueueLoss implements QueueAdmin.NewQueueListener {
 
   private final TaskStore store;
   private final Clock clock;
+  private final java.util.function.Consumer<String> wake;
 
-  public QueueLoss(TaskStore store, Clock clock) {
+  /**
+   * @param wake told the UID of each Job whose tasks go back to PENDING, to send them again if it
+   *     runs (at start no pass runs yet; later, a queue lost under a running operator)
+   */
+  public QueueLoss(TaskStore store, Clock clock, java.util.function.Consumer<String> wake) {
     this.store = store;
     this.clock = clock;
+    this.wake = wake;
   }
 
   @Override
-  public void queueFound(String pool, String queueName, String incarnation) {
+  public void queueFound(String pool, String queueName, String incarnation, Instant createdAt) {
     TaskStore.Requeued requeued =
-        store.requeueIfQueueChanged(pool, queueName, incarnation, clock.instant());
+        store.requeueIfQueueChanged(pool, queueName, incarnation, createdAt, clock.instant());
     if (requeued.tasks() > 0) {
       log.warn(
           "Pool {}: its queue is new (incarnation {}, the rows were sent into {}): {} unfinished"
@@ -35,7 +42,8 @@ public final class QueueLoss implements QueueAdmin.NewQueueListener {
           incarnation,
           requeued.previous(),
           requeued.tasks(),
-          requeued.jobs());
+          requeued.jobs().size());
+      requeued.jobs().forEach(wake);
     } else if (requeued.previous() != null && !requeued.previous().equals(incarnation)) {
       log.info("Pool {}: its queue is new (incarnation {}); no task was lost", pool, incarnation);
     }

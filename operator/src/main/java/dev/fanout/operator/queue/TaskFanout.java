@@ -307,7 +307,15 @@ public final class TaskFanout implements AutoCloseable {
       String body = Messages.encode(message(job, task));
       int size = body.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
       if (!entries.isEmpty() && bytes + size > QueueAdmin.MAX_MESSAGE_BYTES) {
-        accepted.addAll(call(job, queueUrl, entries));
+        try {
+          accepted.addAll(call(job, queueUrl, entries));
+        } catch (RuntimeException e) {
+          if (accepted.isEmpty()) {
+            throw e;
+          }
+          // What SQS took before stays taken (marked SENT); the rest is tried again.
+          return accepted;
+        }
         entries = new ArrayList<>(batch.size());
         bytes = 0;
       }
@@ -319,7 +327,13 @@ public final class TaskFanout implements AutoCloseable {
               .build());
       bytes += size;
     }
-    accepted.addAll(call(job, queueUrl, entries));
+    try {
+      accepted.addAll(call(job, queueUrl, entries));
+    } catch (RuntimeException e) {
+      if (accepted.isEmpty()) {
+        throw e;
+      }
+    }
     return accepted;
   }
 
@@ -365,7 +379,7 @@ public final class TaskFanout implements AutoCloseable {
         spec.effectiveMaxAttempts(),
         spec.effectiveTaskTimeoutSeconds(),
         spec.effectiveBackoff(),
-        task.attempts());
+        Math.min(task.attempts(), JobSpec.MAX_ATTEMPTS_LIMIT));
   }
 
   /**
