@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import dev.fanout.common.queue.QueueNames;
 import dev.fanout.common.queue.SqsClients;
 import dev.fanout.common.queue.SqsSettings;
+import dev.fanout.common.testing.CuttableLink;
 import dev.fanout.sandbox.ChildProcess;
 import dev.fanout.sandbox.FanoutProcesses;
 import java.io.IOException;

@@ -11,6 +11,7 @@ import dev.fanout.api.JobStatus;
 import dev.fanout.api.TaskFailure;
 import dev.fanout.common.queue.Outcome;
 import dev.fanout.common.queue.TaskMessage;
+import dev.fanout.common.testing.CuttableLink;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;

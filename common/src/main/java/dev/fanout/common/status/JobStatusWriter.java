@@ -17,7 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,40 +68,25 @@ public final class JobStatusWriter {
    */
   public Result writeOperatorFields(
       Job seen, OperatorFields fields, String reason, String message, Instant now) {
-    String namespace = seen.getMetadata().getNamespace();
-    String name = seen.getMetadata().getName();
     String uid = seen.getMetadata().getUid();
     JobPhase before = seen.getStatus() == null ? null : seen.getStatus().getPhase();
-    Job job = seen;
-    for (int tries = 1; tries <= MAX_TRIES; tries++) {
-      if (job == null || !uid.equals(job.getMetadata().getUid())) {
-        return Result.GONE;
-      }
-      if (fields.sameAs(job.getStatus())) {
-        return Result.UNCHANGED;
-      }
-      try {
-        patch(job, fields.asStatusPatch());
-        writes.increment();
-        if (fields.phase() != before) {
-          events.phaseChanged(seen, fields.phase(), reason, message, now);
-        }
-        return Result.WRITTEN;
-      } catch (KubernetesClientException e) {
-        if (e.getCode() == 404) {
-          return Result.GONE;
-        }
-        if (e.getCode() != 409) {
-          throw e;
-        }
-        conflicts.increment();
-        log.debug("Job {}/{}: status conflict on try {}, reading again", namespace, name, tries);
-        pause(tries);
-        job = client.resources(Job.class).inNamespace(namespace).withName(name).get();
-      }
+    Result result =
+        write(
+            seen.getMetadata().getNamespace(),
+            seen.getMetadata().getName(),
+            seen,
+            job -> {
+              if (job == null || !uid.equals(job.getMetadata().getUid())) {
+                return Step.stop(Result.GONE);
+              }
+              return fields.sameAs(job.getStatus())
+                  ? Step.stop(Result.UNCHANGED)
+                  : Step.write(fields.asStatusPatch());
+            });
+    if (result == Result.WRITTEN && fields.phase() != before) {
+      events.phaseChanged(seen, fields.phase(), reason, message, now);
     }
-    throw new ConflictException(
-        "Job " + namespace + "/" + name + ": status kept changing; gave up after " + MAX_TRIES);
+    return result;
   }
 
   /**
@@ -112,26 +97,57 @@ public final class JobStatusWriter {
    */
   public Result record(
       String namespace, String name, String uid, int totalHint, Job cached, List<Finished> batch) {
-    Supplier<Job> fresh =
-        () -> client.resources(Job.class).inNamespace(namespace).withName(name).get();
     // A cached copy of another Job with the same name (replaced since) says nothing: ask.
-    Job job = cached != null && uid.equals(cached.getMetadata().getUid()) ? cached : fresh.get();
+    Job first =
+        cached != null && uid.equals(cached.getMetadata().getUid())
+            ? cached
+            : read(namespace, name);
+    return write(
+        namespace,
+        name,
+        first,
+        job -> {
+          if (job == null
+              || !uid.equals(job.getMetadata().getUid())
+              || job.getMetadata().getDeletionTimestamp() != null) {
+            return Step.stop(Result.GONE);
+          }
+          WorkerFields current = WorkerFields.of(job.getStatus(), totalHint);
+          WorkerFields merged = current.merge(batch);
+          if (merged == current) {
+            return Step.stop(Result.UNCHANGED);
+          }
+          if (job.getStatus() != null && job.getStatus().isFinished()) {
+            return Step.stop(Result.FINISHED);
+          }
+          return Step.write(merged.asStatusPatch());
+        });
+  }
+
+  /** What to do with the Job as last read: stop with a result, or write these fields. */
+  private record Step(Result result, Map<String, Object> fields) {
+    static Step stop(Result result) {
+      return new Step(result, null);
+    }
+
+    static Step write(Map<String, Object> fields) {
+      return new Step(null, fields);
+    }
+  }
+
+  /**
+   * Read-decide-write with the resourceVersion as the precondition: on 409, reads the Job again and
+   * decides again, {@link #MAX_TRIES} times at most.
+   */
+  private Result write(String namespace, String name, Job first, Function<Job, Step> decide) {
+    Job job = first;
     for (int tries = 1; tries <= MAX_TRIES; tries++) {
-      if (job == null
-          || !uid.equals(job.getMetadata().getUid())
-          || job.getMetadata().getDeletionTimestamp() != null) {
-        return Result.GONE;
-      }
-      WorkerFields current = WorkerFields.of(job.getStatus(), totalHint);
-      WorkerFields merged = current.merge(batch);
-      if (merged == current) {
-        return Result.UNCHANGED;
-      }
-      if (job.getStatus() != null && job.getStatus().isFinished()) {
-        return Result.FINISHED;
+      Step step = decide.apply(job);
+      if (step.result() != null) {
+        return step.result();
       }
       try {
-        patch(job, merged.asStatusPatch());
+        patch(job, step.fields());
         writes.increment();
         return Result.WRITTEN;
       } catch (KubernetesClientException e) {
@@ -144,7 +160,7 @@ public final class JobStatusWriter {
         conflicts.increment();
         log.debug("Job {}/{}: status conflict on try {}, reading again", namespace, name, tries);
         pause(tries);
-        job = fresh.get();
+        job = read(namespace, name);
       }
     }
     throw new ConflictException(
@@ -155,6 +171,10 @@ public final class JobStatusWriter {
             + ": status kept changing; gave up after "
             + MAX_TRIES
             + " tries");
+  }
+
+  private Job read(String namespace, String name) {
+    return client.resources(Job.class).inNamespace(namespace).withName(name).get();
   }
 
   /**

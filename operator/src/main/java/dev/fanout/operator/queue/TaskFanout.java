@@ -297,25 +297,18 @@ public final class TaskFanout implements AutoCloseable {
 
   /**
    * Sends up to ten tasks; as one call when their bodies fit SQS's 256 KiB a call, else in as many
-   * calls as they need (a Job of large parameters).
+   * calls as they need (a Job of large parameters). When a later call fails, what SQS took before
+   * stays taken (to be marked SENT); the rest is tried again.
    */
   private List<Integer> sendBatch(Job job, String queueUrl, List<PendingTask> batch) {
-    List<Integer> accepted = new ArrayList<>(batch.size());
+    List<List<SendMessageBatchRequestEntry>> calls = new ArrayList<>();
     List<SendMessageBatchRequestEntry> entries = new ArrayList<>(batch.size());
     int bytes = 0;
     for (PendingTask task : batch) {
       String body = Messages.encode(message(job, task));
       int size = body.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
       if (!entries.isEmpty() && bytes + size > QueueAdmin.MAX_MESSAGE_BYTES) {
-        try {
-          accepted.addAll(call(job, queueUrl, entries));
-        } catch (RuntimeException e) {
-          if (accepted.isEmpty()) {
-            throw e;
-          }
-          // What SQS took before stays taken (marked SENT); the rest is tried again.
-          return accepted;
-        }
+        calls.add(entries);
         entries = new ArrayList<>(batch.size());
         bytes = 0;
       }
@@ -327,11 +320,16 @@ public final class TaskFanout implements AutoCloseable {
               .build());
       bytes += size;
     }
-    try {
-      accepted.addAll(call(job, queueUrl, entries));
-    } catch (RuntimeException e) {
-      if (accepted.isEmpty()) {
-        throw e;
+    calls.add(entries);
+    List<Integer> accepted = new ArrayList<>(batch.size());
+    for (List<SendMessageBatchRequestEntry> call : calls) {
+      try {
+        accepted.addAll(call(job, queueUrl, call));
+      } catch (RuntimeException e) {
+        if (accepted.isEmpty()) {
+          throw e;
+        }
+        break;
       }
     }
     return accepted;

@@ -1,4 +1,4 @@
-package dev.fanout.faults;
+package dev.fanout.common.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,25 +15,34 @@ import java.util.concurrent.ConcurrentHashMap;
  * connections are refused and the open ones are reset, as when a server cannot be reached over the
  * network; the server itself runs on and keeps what it holds.
  */
-final class CuttableLink implements AutoCloseable {
+public final class CuttableLink implements AutoCloseable {
   private final int port;
   private final int target;
   private final Set<Socket> open = ConcurrentHashMap.newKeySet();
   private volatile ServerSocket listener;
 
+  /** Listens on a free port of the loopback interface and forwards to {@code target}. */
+  public static CuttableLink to(int target) throws IOException {
+    int port;
+    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = probe.getLocalPort();
+    }
+    return new CuttableLink(port, target);
+  }
+
   /** Listens on {@code port} (of the loopback interface) and forwards to {@code target}. */
-  CuttableLink(int port, int target) throws IOException {
+  public CuttableLink(int port, int target) throws IOException {
     this.port = port;
     this.target = target;
     restore();
   }
 
-  int port() {
+  public int port() {
     return port;
   }
 
   /** Refuses new connections and resets the open ones. */
-  synchronized void cut() throws IOException {
+  public synchronized void cut() throws IOException {
     if (listener != null) {
       listener.close();
       listener = null;
@@ -44,7 +53,7 @@ final class CuttableLink implements AutoCloseable {
   }
 
   /** Accepts connections again. */
-  synchronized void restore() throws IOException {
+  public synchronized void restore() throws IOException {
     if (listener != null) {
       return;
     }
