@@ -25,7 +25,7 @@ echo '[{"Config":"config.json","RepoTags":["fanout-check-base:local"],"Layers":[
   > "$WORK/manifest.json"
 tar -C "$WORK" -cf "$WORK/base.tar" manifest.json config.json layer.tar
 
-./mvnw -B -q -ntp -pl api,common install -DskipTests
+./mvnw -B -q -ntp -pl api,common -am install -DskipTests
 ./mvnw -B -q -ntp -pl operator,worker compile jib:buildTar -Djib.from.image="tar://$WORK/base.tar"
 
 python3 - operator/target/jib-image.tar worker/target/jib-image.tar <<'PY'
