@@ -264,7 +264,7 @@ class ChartTest {
 
     assertThat(operator.getSpec().getReplicas()).isEqualTo(1);
     assertThat(operator.getSpec().getStrategy().getType()).isEqualTo("Recreate");
-    assertThat(container(operator).getImage()).isEqualTo("fanout-operator:0.1.0");
+    assertThat(container(operator).getImage()).isEqualTo("fanout-operator:0.1.0-SNAPSHOT");
     assertThat(envValue(operator, "FANOUT_DB_URL")).isEqualTo("jdbc:h2:file:/data/fanout");
     assertThat(env(operator, "FANOUT_DB_USER")).isEmpty();
     assertThat(env(operator, "FANOUT_DB_PASSWORD")).isEmpty();
@@ -293,7 +293,7 @@ class ChartTest {
             org.assertj.core.groups.Tuple.tuple("sqs", 9324));
 
     Deployment worker = chart.named(Deployment.class, WORKER + "-default");
-    assertThat(container(worker).getImage()).isEqualTo("fanout-worker:0.1.0");
+    assertThat(container(worker).getImage()).isEqualTo("fanout-worker:0.1.0-SNAPSHOT");
     assertThat(envValue(worker, "AWS_ENDPOINT_URL_SQS"))
         .isEqualTo("http://rel-fanout-operator:9324");
     assertThat(envValue(worker, "FANOUT_POOL")).isEqualTo("default");
@@ -436,7 +436,7 @@ class ChartTest {
     assertThat(standard.getSpec().getReplicas()).isEqualTo(2);
     assertThat(envValue(standard, "FANOUT_POOL")).isEqualTo("default");
     assertThat(envValue(standard, "FANOUT_WORKER_CONCURRENCY")).isEqualTo("8");
-    assertThat(container(standard).getImage()).isEqualTo("fanout-worker:0.1.0");
+    assertThat(container(standard).getImage()).isEqualTo("fanout-worker:0.1.0-SNAPSHOT");
     assertThat(container(standard).getResources().getLimits().get("memory").toString())
         .isEqualTo("512Mi");
 
@@ -573,6 +573,32 @@ class ChartTest {
             .named(NetworkPolicy.class, OPERATOR);
     assertThat(moved.getSpec().getIngress().get(0).getPorts().get(0).getPort().getIntVal())
         .isEqualTo(9400);
+  }
+
+  /**
+   * One version for the jars, the images (Jib tags the project's version) and the chart, whose
+   * appVersion is the default image tag: the build's pom sets it, and this keeps the chart in step.
+   */
+  @Test
+  void theChartAndItsDefaultImagesCarryTheBuildsVersion() throws java.io.IOException {
+    java.nio.file.Path root = java.nio.file.Path.of("").toAbsolutePath();
+    while (!java.nio.file.Files.exists(root.resolve("mvnw"))) {
+      root = root.getParent();
+    }
+    String pom = java.nio.file.Files.readString(root.resolve("pom.xml"));
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile(
+                "<artifactId>fanout-parent</artifactId>\\s*<version>([^<]+)</version>")
+            .matcher(pom);
+    assertThat(m.find()).as("the parent pom's version").isTrue();
+    String version = m.group(1);
+    String chart = java.nio.file.Files.readString(root.resolve("helm/fanout/Chart.yaml"));
+    assertThat(chart).contains("\nversion: " + version + "\n");
+    assertThat(chart).contains("\nappVersion: \"" + version + "\"\n");
+    RenderedChart rendered = RenderedChart.render();
+    assertThat(container(rendered.operator()).getImage()).isEqualTo("fanout-operator:" + version);
+    assertThat(container(rendered.named(Deployment.class, WORKER + "-default")).getImage())
+        .isEqualTo("fanout-worker:" + version);
   }
 
   @Test
