@@ -2,6 +2,7 @@ package dev.fanout.operator;
 
 import dev.fanout.common.config.ConfigException;
 import dev.fanout.common.config.Env;
+import dev.fanout.common.config.LogSettings;
 import dev.fanout.common.config.Setting;
 import dev.fanout.common.queue.QueueNames;
 import dev.fanout.common.queue.SqsSettings;
@@ -79,6 +80,8 @@ public record OperatorConfig(
           SQS_EMBEDDED_PORT,
           SqsSettings.PREFIX,
           HTTP_PORT,
+          LogSettings.LEVEL,
+          LogSettings.FORMAT,
           MAX_RECEIVE_COUNT,
           POOLS,
           LEASE_NAMESPACE,
@@ -88,6 +91,7 @@ public record OperatorConfig(
       java.util.regex.Pattern.compile(dev.fanout.api.JobSpec.POOL_PATTERN);
 
   public static OperatorConfig from(Env env) {
+    LogSettings.check(env);
     String dbUrl = env.string(DB_URL, "jdbc:h2:file:" + Path.of("data", "fanout").toAbsolutePath());
     if (!dbUrl.startsWith("jdbc:h2:") && !dbUrl.startsWith("jdbc:postgresql:")) {
       throw new ConfigException(

@@ -81,6 +81,8 @@ class OperatorConfigTest {
       delimiter = '|',
       value = {
         "FANOUT_HTTP_PORT | abc | FANOUT_HTTP_PORT: must be a whole number, was \"abc\"",
+        "FANOUT_LOG_LEVEL | loud | FANOUT_LOG_LEVEL: must be TRACE, DEBUG, INFO, WARN or ERROR",
+        "FANOUT_LOG_FORMAT | xml | FANOUT_LOG_FORMAT: must be text or json, was \"xml\"",
         "FANOUT_SQS_EMBEDDED_PORT | 70000 | FANOUT_SQS_EMBEDDED_PORT: must be between 1 and 65535",
         "FANOUT_DB_URL | jdbc:mysql://x | FANOUT_DB_URL: must start with jdbc:h2: or jdbc:postgresql:",
         "AWS_ENDPOINT_URL_SQS | localhost:9324 | AWS_ENDPOINT_URL_SQS: must be an http(s) URL",

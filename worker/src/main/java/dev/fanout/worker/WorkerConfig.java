@@ -3,6 +3,7 @@ package dev.fanout.worker;
 import dev.fanout.api.JobSpec;
 import dev.fanout.common.config.ConfigException;
 import dev.fanout.common.config.Env;
+import dev.fanout.common.config.LogSettings;
 import dev.fanout.common.config.Setting;
 import dev.fanout.common.queue.SqsSettings;
 import java.net.InetAddress;
@@ -97,6 +98,8 @@ public record WorkerConfig(
           POOL,
           CONCURRENCY,
           HTTP_PORT,
+          LogSettings.LEVEL,
+          LogSettings.FORMAT,
           NAMESPACES,
           STATUS_FLUSH_MS,
           SHUTDOWN_GRACE_SECONDS,
@@ -118,6 +121,7 @@ public record WorkerConfig(
    * @throws ConfigException naming the first bad variable and what is wrong with it
    */
   public static WorkerConfig from(Env env) {
+    LogSettings.check(env);
     URI endpoint = env.httpUrl(SQS_ENDPOINT);
     String region = env.raw(SqsSettings.REGION);
     if (endpoint == null && region == null) {

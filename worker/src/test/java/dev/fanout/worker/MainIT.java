@@ -50,6 +50,42 @@ class MainIT {
   }
 
   @Test
+  void withFanoutLogFormatJsonEachLineIsOneJsonObjectAndTheLevelIsHeld() throws Exception {
+    Path log = dir.resolve("json.log");
+    // Nothing to reach: the worker starts, logs that it waits for SQS, and is stopped.
+    Process process =
+        start(
+            Map.of(
+                "FANOUT_LOG_FORMAT", "json",
+                "FANOUT_LOG_LEVEL", "DEBUG",
+                "AWS_ENDPOINT_URL_SQS", "http://127.0.0.1:9",
+                "KUBECONFIG", dir.resolve("none").toString(),
+                "FANOUT_HTTP_PORT", "0"),
+            log);
+    try {
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () ->
+                  Files.readAllLines(log).stream()
+                      .anyMatch(l -> l.contains("\"loggerName\":\"dev.fanout.worker.")));
+    } finally {
+      process.destroy();
+      process.waitFor(30, TimeUnit.SECONDS);
+    }
+    var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+    List<String> lines =
+        Files.readAllLines(log).stream().filter(l -> !l.startsWith("WARNING:")).toList();
+    assertThat(lines).isNotEmpty();
+    for (String line : lines) {
+      var event = mapper.readTree(line);
+      assertThat(event.path("level").asText()).as(line).isIn("DEBUG", "INFO", "WARN", "ERROR");
+      assertThat(event.has("message")).as(line).isTrue();
+    }
+    assertThat(lines).anyMatch(l -> l.contains("\"level\":\"DEBUG\""));
+  }
+
+  @Test
   void runsTasksAndExitsZeroOnSigterm() throws Exception {
     try (TestBed bed = new TestBed()) {
       TestBed.Queues queues = bed.createQueues("proc-", 60);

@@ -82,6 +82,8 @@ class WorkerConfigTest {
       delimiter = '|',
       value = {
         "FANOUT_WORKER_CONCURRENCY | abc   | FANOUT_WORKER_CONCURRENCY: must be a whole number",
+        "FANOUT_LOG_LEVEL | loud | FANOUT_LOG_LEVEL: must be TRACE, DEBUG, INFO, WARN or ERROR",
+        "FANOUT_LOG_FORMAT | JSON | FANOUT_LOG_FORMAT: must be text or json, was \"JSON\"",
         "FANOUT_WORKER_CONCURRENCY | 0     | FANOUT_WORKER_CONCURRENCY: must be between 1 and 1000",
         "FANOUT_WORKER_CONCURRENCY | 1001  | FANOUT_WORKER_CONCURRENCY: must be between 1 and 1000",
         "FANOUT_POOL               | GPU   | FANOUT_POOL: must be 1 to 40",
