@@ -517,36 +517,8 @@ abstract class OperatorBehaviour {
     String uid = h.create(OperatorHarness.job("forged", 20)).getMetadata().getUid();
     await().atMost(WAIT).until(() -> operator.store().countSent(uid) == 20);
     TaskMessage real = h.drain("default").get(0);
-    TaskMessage outside =
-        new TaskMessage(
-            real.version(),
-            uid,
-            real.namespace(),
-            real.name(),
-            25,
-            30,
-            real.handler(),
-            real.command(),
-            real.params(),
-            real.maxAttempts(),
-            real.timeoutSeconds(),
-            real.backoff(),
-            real.priorAttempts());
-    TaskMessage otherName =
-        new TaskMessage(
-            real.version(),
-            uid,
-            real.namespace(),
-            "someone-else",
-            3,
-            real.total(),
-            real.handler(),
-            real.command(),
-            real.params(),
-            real.maxAttempts(),
-            real.timeoutSeconds(),
-            real.backoff(),
-            real.priorAttempts());
+    TaskMessage outside = forged(real, real.name(), 25, 30);
+    TaskMessage otherName = forged(real, "someone-else", 3, real.total());
     String dlq = h.sqs.getQueueUrl(b -> b.queueName(h.prefix + "default-dlq")).queueUrl();
     h.sqs.sendMessage(b -> b.queueUrl(dlq).messageBody(Messages.encode(outside)));
     h.sqs.sendMessage(b -> b.queueUrl(dlq).messageBody(Messages.encode(otherName)));
@@ -626,6 +598,24 @@ abstract class OperatorBehaviour {
           .append(Messages.encode(outcome(uid, i, 1, Outcome.Kind.RETURNED, null, 0, 0)));
     }
     h.sqs.sendMessage(b -> b.queueUrl(queue).messageBody(body + "]"));
+  }
+
+  /** A copy of a real task message under another name, index and total. */
+  private static TaskMessage forged(TaskMessage real, String name, int index, int total) {
+    return new TaskMessage(
+        real.version(),
+        real.jobUid(),
+        real.namespace(),
+        name,
+        index,
+        total,
+        real.handler(),
+        real.command(),
+        real.params(),
+        real.maxAttempts(),
+        real.timeoutSeconds(),
+        real.backoff(),
+        real.priorAttempts());
   }
 
   private static Outcome outcome(

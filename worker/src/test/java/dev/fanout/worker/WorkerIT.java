@@ -317,11 +317,21 @@ class WorkerIT {
   /** The message with what a forger changed. */
   private static TaskMessage forged(
       TaskMessage t, int index, String handler, List<String> command, int maxAttempts) {
+    return forged(t, t.name(), index, handler, command, maxAttempts);
+  }
+
+  private static TaskMessage forged(
+      TaskMessage t,
+      String name,
+      int index,
+      String handler,
+      List<String> command,
+      int maxAttempts) {
     return new TaskMessage(
         t.version(),
         t.jobUid(),
         t.namespace(),
-        t.name(),
+        name,
         index,
         t.total(),
         handler,
@@ -349,20 +359,7 @@ class WorkerIT {
     // The Job's own UID under a name it does not have: must not get its real tasks dropped.
     TaskMessage real = TestBed.task(job, 5);
     tasks.add(
-        new TaskMessage(
-            real.version(),
-            real.jobUid(),
-            real.namespace(),
-            "not-" + real.name(),
-            real.index(),
-            real.total(),
-            real.handler(),
-            real.command(),
-            real.params(),
-            real.maxAttempts(),
-            real.timeoutSeconds(),
-            real.backoff(),
-            real.priorAttempts()));
+        forged(real, "not-" + real.name(), 5, real.handler(), real.command(), real.maxAttempts()));
     bed.enqueue(queues, tasks);
     bed.sqs.sendMessage(
         r ->

@@ -142,7 +142,7 @@ public final class TaskStore {
    * {@link #markSent}, the rows tell which tasks may be on the queue already.
    */
   public void markSending(String uid, IndexSet sending, Instant at) {
-    markPending(uid, sending, TaskState.PENDING, at);
+    markPending(uid, sending, TaskState.PENDING, at, "");
   }
 
   /** Marks SENT the rows of a round still noted as being sent (not handed back meanwhile). */
@@ -150,11 +150,10 @@ public final class TaskStore {
     markPending(uid, sent, TaskState.SENT, at, " and sentAt is not null");
   }
 
-  /** Gives the PENDING rows among {@code indexes} this state and {@code sentAt}. */
-  private void markPending(String uid, IndexSet indexes, TaskState state, Instant at) {
-    markPending(uid, indexes, state, at, "");
-  }
-
+  /**
+   * Gives the PENDING rows among {@code indexes} (and meeting {@code condition}, HQL) this state
+   * and {@code sentAt}.
+   */
   private void markPending(
       String uid, IndexSet indexes, TaskState state, Instant at, String condition) {
     sessions.inStatelessTransaction(
@@ -176,6 +175,13 @@ public final class TaskStore {
   }
 
   /**
+   * Rows whose task may be on the queue: sent, or noted as being sent (see {@link #markSending}).
+   * Plain SQL.
+   */
+  private static final String MAY_BE_QUEUED =
+      "(state = 'SENT' or (state = 'PENDING' and sent_at is not null))";
+
+  /**
    * Puts these tasks, handed back unrun (their Job is suspended), back to PENDING without a send
    * time, so that the fan-out sends them again at once when their Job runs. A row past SENT stays
    * as it is: another copy of the task ran. A row still being sent (its round not yet marked SENT)
@@ -195,8 +201,8 @@ public final class TaskStore {
                       c.prepareStatement(
                           "update fanout_task set state = 'PENDING', sent_at = null,"
                               + " attempts = case when attempts > ? then attempts else ? end"
-                              + " where job_uid = ? and task_index = ? and (state = 'SENT'"
-                              + " or (state = 'PENDING' and sent_at is not null))")) {
+                              + " where job_uid = ? and task_index = ? and "
+                              + MAY_BE_QUEUED)) {
                     for (Returned t : ordered) {
                       update.setInt(1, t.attempts());
                       update.setInt(2, t.attempts());
@@ -385,10 +391,7 @@ public final class TaskStore {
     Instant sentBefore =
         previous == null ? queueCreated.minusSeconds(QUEUE_CLOCK_MARGIN_SECONDS) : at;
     String lost =
-        " where job_uid in ("
-            + OPEN_JOBS_OF_POOL
-            + ") and (state = 'SENT' or (state = 'PENDING' and sent_at is not null))"
-            + " and sent_at < ?";
+        " where job_uid in (" + OPEN_JOBS_OF_POOL + ") and " + MAY_BE_QUEUED + " and sent_at < ?";
     List<String> jobs = new java.util.ArrayList<>();
     try (PreparedStatement read =
         c.prepareStatement("select distinct job_uid from fanout_task" + lost)) {

@@ -30,7 +30,7 @@ public final class DeadLetterDrain implements AutoCloseable {
   private final SqsClient sqs;
   private final QueueAdmin queues;
   private final TaskStore store;
-  private final JobStatusWriter patcher;
+  private final JobStatusWriter statusWriter;
   private final int maxReceiveCount;
   private final Clock clock;
   private final Counter bad;
@@ -41,14 +41,14 @@ public final class DeadLetterDrain implements AutoCloseable {
       SqsClient sqs,
       QueueAdmin queues,
       TaskStore store,
-      JobStatusWriter patcher,
+      JobStatusWriter statusWriter,
       int maxReceiveCount,
       MeterRegistry registry,
       Clock clock) {
     this.sqs = sqs;
     this.queues = queues;
     this.store = store;
-    this.patcher = patcher;
+    this.statusWriter = statusWriter;
     this.maxReceiveCount = maxReceiveCount;
     this.clock = clock;
     this.bad = registry.counter("fanout_bad_messages", "queue", "dlq");
@@ -136,7 +136,7 @@ public final class DeadLetterDrain implements AutoCloseable {
             + " times without an outcome; moved to the dead-letter"
             + " queue (its worker may have died running it)";
     JobStatusWriter.Result result =
-        patcher.record(
+        statusWriter.record(
             task.namespace(),
             task.name(),
             task.jobUid(),

@@ -143,13 +143,18 @@ public final class QueueAdmin {
    * afresh by an embedded server), and gets one now.
    */
   private String incarnation(String url) {
-    String tag = sqs.listQueueTags(b -> b.queueUrl(url)).tags().get(INCARNATION_TAG);
+    String tag = tag(url);
     if (tag != null) {
       return tag;
     }
     String fresh = java.util.UUID.randomUUID().toString();
     sqs.tagQueue(b -> b.queueUrl(url).tags(Map.of(INCARNATION_TAG, fresh)));
     return fresh;
+  }
+
+  /** The queue's incarnation tag, or null when it has none. */
+  private String tag(String url) {
+    return sqs.listQueueTags(b -> b.queueUrl(url)).tags().get(INCARNATION_TAG);
   }
 
   private Instant createdAt(String url) {
@@ -173,7 +178,7 @@ public final class QueueAdmin {
       String url = taskQueues.get(pool);
       String tag;
       try {
-        tag = sqs.listQueueTags(b -> b.queueUrl(url)).tags().get(INCARNATION_TAG);
+        tag = tag(url);
       } catch (QueueDoesNotExistException e) {
         tag = null;
       }
