@@ -321,13 +321,7 @@ abstract class OperatorBehaviour {
       st.executeUpdate("delete from fanout_queue");
     }
 
-    operator = h.startOperator();
-    await().atMost(WAIT).until(operator::leading);
-    await()
-        .during(Duration.ofSeconds(2))
-        .atMost(WAIT)
-        .until(() -> operator.store().countSent(uid) == 20);
-    assertThat(h.drain("default")).as("messages on the queue, none sent again").hasSize(20);
+    assertARestartSendsNothingAgain(uid, 20);
   }
 
   @Test
@@ -336,13 +330,18 @@ abstract class OperatorBehaviour {
     await().atMost(WAIT).until(() -> operator.store().countSent(uid) == 20);
     operator.close();
 
+    assertARestartSendsNothingAgain(uid, 20);
+  }
+
+  /** Starts the operator again over the queue it left: the queue holds each task once. */
+  private void assertARestartSendsNothingAgain(String uid, int total) {
     operator = h.startOperator();
     await().atMost(WAIT).until(operator::leading);
     await()
         .during(Duration.ofSeconds(2))
         .atMost(WAIT)
-        .until(() -> operator.store().countSent(uid) == 20);
-    assertThat(h.drain("default")).as("messages on the queue").hasSize(20);
+        .until(() -> operator.store().countSent(uid) == total);
+    assertThat(h.drain("default")).as("messages on the queue, none sent again").hasSize(total);
   }
 
   @Test
