@@ -37,9 +37,23 @@ import java.io.UncheckedIOException;
     jsonPath = ".status.failed",
     type = AdditionalPrinterColumn.Type.INTEGER)
 @AdditionalPrinterColumn(
+    name = "Duration",
+    jsonPath = ".status.duration",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
     name = "Age",
     jsonPath = ".metadata.creationTimestamp",
     type = AdditionalPrinterColumn.Type.DATE)
+@AdditionalPrinterColumn(
+    name = "Handler",
+    jsonPath = ".spec.handler",
+    type = AdditionalPrinterColumn.Type.STRING,
+    priority = 1)
+@AdditionalPrinterColumn(
+    name = "Pool",
+    jsonPath = ".spec.pool",
+    type = AdditionalPrinterColumn.Type.STRING,
+    priority = 1)
 public class Job extends CustomResource<JobSpec, JobStatus> implements Namespaced {
   public static final String GROUP = "fanout.dev";
   public static final String VERSION = "v1alpha1";

@@ -44,6 +44,11 @@ public class JobStatus {
   @JsonPropertyDescription("When the Job finished (RFC 3339).")
   private String completionTime;
 
+  @JsonPropertyDescription(
+      "How long the Job ran, from startTime to completionTime, as kubectl writes durations"
+          + " (\"45s\", \"3m12s\", \"2h5m\"); set when the Job finishes.")
+  private String duration;
+
   @JsonPropertyDescription("The metadata.generation the operator last acted on.")
   private Long observedGeneration;
 
@@ -159,6 +164,14 @@ public class JobStatus {
 
   public void setCompletionTime(String completionTime) {
     this.completionTime = completionTime;
+  }
+
+  public String getDuration() {
+    return duration;
+  }
+
+  public void setDuration(String duration) {
+    this.duration = duration;
   }
 
   public Long getObservedGeneration() {

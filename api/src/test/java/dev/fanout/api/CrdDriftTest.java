@@ -50,7 +50,12 @@ class CrdDriftTest {
     assertThat(version.getSubresources().getStatus()).isNotNull();
     assertThat(version.getAdditionalPrinterColumns())
         .extracting(CustomResourceColumnDefinition::getName)
-        .containsExactly("Phase", "Progress", "Failed", "Age");
+        .containsExactly("Phase", "Progress", "Failed", "Duration", "Age", "Handler", "Pool");
+    assertThat(version.getAdditionalPrinterColumns())
+        .as("Handler and Pool are for -o wide only")
+        .filteredOn(c -> c.getPriority() != null && c.getPriority() == 1)
+        .extracting(CustomResourceColumnDefinition::getName)
+        .containsExactly("Handler", "Pool");
     assertThat(version.getSchema().getOpenAPIV3Schema().getProperties().get("spec").getRequired())
         .containsExactlyInAnyOrder("handler", "tasks");
   }

@@ -17,7 +17,8 @@ import java.util.List;
  */
 final class CrdFile {
   static final String FILE = "jobs.fanout.dev-v1.yml";
-  static final List<String> COLUMN_ORDER = List.of("Phase", "Progress", "Failed", "Age");
+  static final List<String> COLUMN_ORDER =
+      List.of("Phase", "Progress", "Failed", "Duration", "Age", "Handler", "Pool");
   private static final String HEADER =
       "# Generated from the api module by fabric8's CRD generator. Do not edit: change the model,\n"
           + "# then run ./mvnw -pl api test -Dfanout.updateCrd=true\n";

@@ -203,7 +203,7 @@ class RunningFanoutIT {
     }
     System.out.println("kubectl get fjob -w:\n  " + String.join("\n  ", watched));
     assertThat(watched.get(0).split("\\s+"))
-        .containsExactly("NAME", "PHASE", "PROGRESS", "FAILED", "AGE");
+        .containsExactly("NAME", "PHASE", "PROGRESS", "FAILED", "DURATION", "AGE");
     List<String> rows = watched.subList(1, watched.size());
     assertThat(rows).allMatch(r -> r.startsWith("hello "));
     assertThat(rows.get(rows.size() - 1).split("\\s+"))
@@ -222,10 +222,21 @@ class RunningFanoutIT {
     String get = kubectl.run("get", "fjob", "hello", "-n", JOBS_NS).outOrFail();
     List<String> lines = get.lines().toList();
     assertThat(lines.get(0).split("\\s+"))
-        .containsExactly("NAME", "PHASE", "PROGRESS", "FAILED", "AGE");
-    assertThat(lines.get(1).split("\\s+"))
-        .hasSize(5)
-        .startsWith("hello", "Succeeded", "10/10", "0");
+        .containsExactly("NAME", "PHASE", "PROGRESS", "FAILED", "DURATION", "AGE");
+    String[] row = lines.get(1).split("\\s+");
+    assertThat(row).hasSize(6).startsWith("hello", "Succeeded", "10/10", "0");
+    assertThat(row[4]).as("DURATION, start to completion as kubectl writes it").matches("\\d+s");
+
+    List<String> wide =
+        kubectl
+            .run("get", "fjob", "hello", "-n", JOBS_NS, "-o", "wide")
+            .outOrFail()
+            .lines()
+            .toList();
+    assertThat(wide.get(0).split("\\s+"))
+        .containsExactly(
+            "NAME", "PHASE", "PROGRESS", "FAILED", "DURATION", "AGE", "HANDLER", "POOL");
+    assertThat(wide.get(1).split("\\s+")).hasSize(8).endsWith("noop", "default");
 
     String describe = kubectl.run("describe", "fjob", "hello", "-n", JOBS_NS).outOrFail();
     String events = describe.substring(describe.indexOf("Events:"));

@@ -183,6 +183,14 @@ abstract class OperatorBehaviour {
     Job seen = h.get("done");
     assertThat(seen.getStatus().isTrue(JobCondition.COMPLETE)).isTrue();
     assertThat(seen.getStatus().getCompletionTime()).isNotNull();
+    long ran =
+        java.time.Duration.between(
+                java.time.Instant.parse(seen.getStatus().getStartTime()),
+                java.time.Instant.parse(seen.getStatus().getCompletionTime()))
+            .toSeconds();
+    assertThat(seen.getStatus().getDuration())
+        .as("the Duration column: start to completion")
+        .isEqualTo(ran + "s");
     assertThat(seen.getStatus().getCompletedIndexes())
         .as("the worker's field survives")
         .isEqualTo("0-19");

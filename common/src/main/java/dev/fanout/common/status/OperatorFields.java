@@ -3,6 +3,8 @@ package dev.fanout.common.status;
 import dev.fanout.api.JobCondition;
 import dev.fanout.api.JobPhase;
 import dev.fanout.api.JobStatus;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +31,7 @@ public record OperatorFields(
         && Objects.equals(total, status.getTotal())
         && Objects.equals(startTime, status.getStartTime())
         && Objects.equals(completionTime, status.getCompletionTime())
+        && Objects.equals(duration(), status.getDuration())
         && Objects.equals(observedGeneration, status.getObservedGeneration())
         && sameConditions(conditions, status.getConditions());
   }
@@ -47,6 +50,19 @@ public record OperatorFields(
     return true;
   }
 
+  /**
+   * From start to completion as kubectl shows it; null until both are known. A CRD's printer column
+   * cannot compute at read time, and a running Job's ticking duration would cost a status write a
+   * second, so a running Job shows none.
+   */
+  public String duration() {
+    if (startTime == null || completionTime == null) {
+      return null;
+    }
+    return KubectlDuration.format(
+        Duration.between(Instant.parse(startTime), Instant.parse(completionTime)));
+  }
+
   /** The fields to write; a null one is left as it is. */
   Map<String, Object> asStatusPatch() {
     Map<String, Object> status = new LinkedHashMap<>();
@@ -54,6 +70,7 @@ public record OperatorFields(
     status.put("total", total);
     status.put("startTime", startTime);
     status.put("completionTime", completionTime);
+    status.put("duration", duration());
     status.put("observedGeneration", observedGeneration);
     status.put("conditions", conditions);
     return status;
