@@ -68,7 +68,8 @@ final class LocalFanout implements AutoCloseable {
             maxReceiveCount,
             List.of(JobSpec.DEFAULT_POOL),
             null,
-            "local-operator");
+            "local-operator",
+            null);
     operator = new FanoutOperator(config, client(), () -> {}).start();
     for (int i = 0; i < workerCount; i++) {
       addWorker(concurrency);

@@ -13,6 +13,7 @@ import dev.fanout.operator.queue.QueueAdmin;
 import dev.fanout.operator.queue.QueueLoss;
 import dev.fanout.operator.queue.TaskFanout;
 import dev.fanout.operator.reconcile.JobReconciler;
+import dev.fanout.operator.scale.PoolScaler;
 import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
@@ -49,6 +50,7 @@ public final class FanoutOperator implements AutoCloseable {
   private TaskStore store;
   private Leadership leadership;
   private PoolQueues pools;
+  private PoolScaler scaler;
   private final Runnable onLostLeadership;
   private volatile boolean closed;
   private volatile boolean controllerStarted;
@@ -150,6 +152,15 @@ public final class FanoutOperator implements AutoCloseable {
     outcomes.start(2);
     deadLetters.start();
     operator.start();
+    scaler =
+        new PoolScaler(
+                client,
+                config.workersNamespace() != null ? config.workersNamespace() : leaseNamespace(),
+                config.namespaces(),
+                queues,
+                registry,
+                Clock.systemUTC())
+            .start();
     controllerStarted = true;
     log.info("Reconciling Jobs as the leader");
   }
@@ -281,6 +292,9 @@ public final class FanoutOperator implements AutoCloseable {
     log.info("Stopping the Fanout operator");
     if (controllerStarted) {
       operator.stop();
+    }
+    if (scaler != null) {
+      scaler.close();
     }
     if (pools != null) {
       pools.close();

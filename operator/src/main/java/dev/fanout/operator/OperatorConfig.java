@@ -26,7 +26,8 @@ public record OperatorConfig(
     int maxReceiveCount,
     List<String> pools,
     String leaseNamespace,
-    String identity) {
+    String identity,
+    String workersNamespace) {
 
   public static final Setting NAMESPACES =
       new Setting("FANOUT_NAMESPACES", "all namespaces", "comma-separated namespaces to watch");
@@ -68,6 +69,12 @@ public record OperatorConfig(
           "HOSTNAME (the pod's name), else the host name and process id",
           "this operator's name in the leader-election Lease; the same after a restart");
 
+  public static final Setting WORKERS_NAMESPACE =
+      new Setting(
+          "FANOUT_WORKERS_NAMESPACE",
+          "its own namespace in a pod (POD_NAMESPACE), else the kubeconfig's",
+          "where the worker Deployments the operator may scale live");
+
   public static final List<Setting> SETTINGS =
       List.of(
           NAMESPACES,
@@ -85,7 +92,8 @@ public record OperatorConfig(
           MAX_RECEIVE_COUNT,
           POOLS,
           LEASE_NAMESPACE,
-          IDENTITY);
+          IDENTITY,
+          WORKERS_NAMESPACE);
 
   private static final java.util.regex.Pattern POOL =
       java.util.regex.Pattern.compile(dev.fanout.api.JobSpec.POOL_PATTERN);
@@ -135,7 +143,20 @@ public record OperatorConfig(
         env.integer(MAX_RECEIVE_COUNT, 100, 1, 1000),
         pools,
         env.raw(LEASE_NAMESPACE),
-        identity(env));
+        identity(env),
+        workersNamespace(env));
+  }
+
+  private static String workersNamespace(Env env) {
+    String ns = env.raw(WORKERS_NAMESPACE);
+    if (ns == null) {
+      return null;
+    }
+    if (!ns.matches("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")) {
+      throw new ConfigException(
+          WORKERS_NAMESPACE, "\"" + ns + "\" is not a namespace name (RFC 1123 label)");
+    }
+    return ns;
   }
 
   /** The pod's name keeps a restarted container the leader it was; elsewhere, host and pid. */
@@ -178,6 +199,7 @@ public record OperatorConfig(
         + " pools="
         + pools
         + " identity="
-        + identity;
+        + identity
+        + (workersNamespace == null ? "" : " workersNamespace=" + workersNamespace);
   }
 }

@@ -56,7 +56,8 @@ final class OperatorHarness implements AutoCloseable {
         100,
         List.of(JobSpec.DEFAULT_POOL),
         null,
-        "operator-" + UUID.randomUUID());
+        "operator-" + UUID.randomUUID(),
+        null);
   }
 
   FanoutOperator startOperator() {

@@ -84,6 +84,36 @@ public final class QueueAdmin {
     return java.util.Set.copyOf(taskQueues.keySet());
   }
 
+  /** Messages in a pool's task queue, as SQS approximates them. */
+  public record Depth(long visible, long inflight, long delayed) {}
+
+  /** The pool's queue depth, creating the queue on first use. */
+  public Depth depth(String pool) {
+    Map<QueueAttributeName, String> a =
+        sqs.getQueueAttributes(
+                GetQueueAttributesRequest.builder()
+                    .queueUrl(taskQueue(pool))
+                    .attributeNames(
+                        QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
+                        QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE,
+                        QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_DELAYED)
+                    .build())
+            .attributes();
+    return new Depth(
+        count(a, QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES),
+        count(a, QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE),
+        count(a, QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_DELAYED));
+  }
+
+  private static long count(Map<QueueAttributeName, String> attributes, QueueAttributeName name) {
+    String value = attributes.get(name);
+    try {
+      return value == null ? 0 : Long.parseLong(value);
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+
   public String outcomeQueue() {
     String url = outcomeQueue;
     if (url == null) {
