@@ -89,7 +89,14 @@ public final class PoolScaler implements AutoCloseable {
     this.events = new EventRecorder(client);
   }
 
+  /** Watches the Jobs and, every second, scales what needs it. */
   public PoolScaler start() {
+    watchJobs();
+    timer.scheduleWithFixedDelay(this::passSafely, 0, PASS.toMillis(), TimeUnit.MILLISECONDS);
+    return this;
+  }
+
+  void watchJobs() {
     if (jobNamespaces.isEmpty()) {
       jobInformers.add(client.resources(Job.class).inAnyNamespace().inform());
     } else {
@@ -97,8 +104,6 @@ public final class PoolScaler implements AutoCloseable {
         jobInformers.add(client.resources(Job.class).inNamespace(ns).inform());
       }
     }
-    timer.scheduleWithFixedDelay(this::passSafely, 0, PASS.toMillis(), TimeUnit.MILLISECONDS);
-    return this;
   }
 
   /**
