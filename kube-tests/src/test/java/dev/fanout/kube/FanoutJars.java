@@ -1,0 +1,50 @@
+package dev.fanout.kube;
+
+import dev.fanout.sandbox.ChildProcess;
+import dev.fanout.sandbox.FanoutProcesses;
+import dev.fanout.sandbox.SandboxException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The built jars started as a pod would run them: configured only by the environment given (none of
+ * this JVM's Fanout, AWS or Kubernetes settings), output in a log file beside the control plane's.
+ */
+final class FanoutJars {
+  static final String OPERATOR = "operator/target/fanout-operator.jar";
+  static final String WORKER = "worker/target/fanout-worker.jar";
+
+  private FanoutJars() {}
+
+  static Path jar(String relative) {
+    Path file = ControlPlane.repositoryRoot().resolve(relative);
+    if (!Files.isRegularFile(file)) {
+      throw new AssertionError(file + " is missing: build it (./mvnw -pl kube-tests -am verify)");
+    }
+    return file;
+  }
+
+  /** {@code java -jar jar} on a free HTTP port, ready (its /readyz answers 200) within 120 s. */
+  static ChildProcess startReady(
+      ControlPlane kube, String name, String jar, Map<String, String> env)
+      throws IOException, InterruptedException {
+    int httpPort = FanoutProcesses.freePorts(1)[0];
+    Map<String, String> childEnv = ChildProcess.strippedEnvironment(System.getenv());
+    childEnv.putAll(env);
+    childEnv.put("FANOUT_HTTP_PORT", String.valueOf(httpPort));
+    // C1 only: several JVMs start on a small machine; these runs are not CPU-bound.
+    List<String> java = List.of("-XX:TieredStopAtLevel=1", "-jar", jar(jar).toString());
+    Path log = Files.createDirectories(kube.dir()).resolve(name + ".log");
+    ChildProcess process = ChildProcess.start(name, java, false, childEnv, httpPort, log);
+    try {
+      process.awaitReady(Duration.ofSeconds(120), "after 120 s", () -> false);
+    } catch (SandboxException e) {
+      throw new AssertionError(e.getMessage(), e);
+    }
+    return process;
+  }
+}
