@@ -157,6 +157,7 @@ public final class FanoutOperator implements AutoCloseable {
                 client,
                 config.workersNamespace() != null ? config.workersNamespace() : leaseNamespace(),
                 config.namespaces(),
+                config.pools(),
                 queues,
                 registry,
                 Clock.systemUTC())

@@ -46,6 +46,7 @@ public final class PoolScaler implements AutoCloseable {
   private final KubernetesClient client;
   private final String workersNamespace;
   private final List<String> jobNamespaces;
+  private final List<String> pools;
   private final QueueAdmin queues;
   private final MeterRegistry registry;
   private final Clock clock;
@@ -72,17 +73,20 @@ public final class PoolScaler implements AutoCloseable {
 
   /**
    * @param jobNamespaces the namespaces whose Jobs count; empty: all
+   * @param pools the pools on /metrics from the start (FANOUT_POOLS); others join with a Job
    */
   public PoolScaler(
       KubernetesClient client,
       String workersNamespace,
       List<String> jobNamespaces,
+      List<String> pools,
       QueueAdmin queues,
       MeterRegistry registry,
       Clock clock) {
     this.client = client;
     this.workersNamespace = workersNamespace;
     this.jobNamespaces = jobNamespaces;
+    this.pools = pools;
     this.queues = queues;
     this.registry = registry;
     this.clock = clock;
@@ -153,6 +157,7 @@ public final class PoolScaler implements AutoCloseable {
       jobs.addAll(informer.getStore().list());
     }
     Map<String, Integer> runnable = Demand.byPool(jobs);
+    pools.forEach(pool -> runnable.putIfAbsent(pool, 0));
     SharedIndexInformer<Deployment> watched = deployments(now);
     for (Deployment d : watched == null ? List.<Deployment>of() : watched.getStore().list()) {
       String pool = d.getMetadata().getLabels().get(ScalePolicy.POOL_LABEL);

@@ -70,6 +70,7 @@ class PoolScalerIT {
             client,
             NS,
             List.of(),
+            List.of("default"),
             new QueueAdmin(sqs, new QueueNames("scaler-"), 10),
             registry,
             clock);
