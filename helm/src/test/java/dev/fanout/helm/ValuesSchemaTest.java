@@ -21,10 +21,16 @@ import org.junit.jupiter.params.provider.MethodSource;
  * naming it; and the schema and values.yaml declare the same values.
  */
 class ValuesSchemaTest {
+  private static final JsonNode SCHEMA = schema();
+
   /** A bad --set value and what Helm's refusal says: the value's path and what is wrong. */
   static Stream<Arguments> badValues() {
     return Stream.of(
         Arguments.of("operator.replica", 2, "at '/operator': additional properties 'replica'"),
+        Arguments.of(
+            "operator.serviceAccountAnnotations.a",
+            "b",
+            "at '/operator': additional properties 'serviceAccountAnnotations' not allowed"),
         Arguments.of("operator.replicas", -1, "at '/operator/replicas': minimum: got -1, want 0"),
         Arguments.of("operator.replicas", "two", "at '/operator/replicas': got string, want"),
         Arguments.of("operator.maxReceiveCount", 1001, "at '/operator/maxReceiveCount': maximum"),
@@ -148,8 +154,6 @@ class ValuesSchemaTest {
     }
     return schema;
   }
-
-  private static final JsonNode SCHEMA = schema();
 
   private static JsonNode schema() {
     try {
