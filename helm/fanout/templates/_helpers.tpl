@@ -1,39 +1,61 @@
-{{/* "<release>-fanout", or fullnameOverride: the prefix of every object's name. */}}
+{{/* The chart's name, or nameOverride: the app.kubernetes.io/name label and part of every name. */}}
+{{- define "fanout.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* The prefix of every object's name: fullnameOverride, else "<release>-<name>", or "<release>"
+alone when the release name already holds the name (`helm install fanout`: "fanout"). */}}
 {{- define "fanout.fullname" -}}
 {{- if .Values.fullnameOverride -}}
-{{- .Values.fullnameOverride | trunc 40 | trimSuffix "-" -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
 {{- else -}}
-{{- printf "%s-fanout" .Release.Name | trunc 40 | trimSuffix "-" -}}
+{{- $name := include "fanout.name" . -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
 {{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* "<fullname>-<suffix>" in at most 63 characters: the fullname is cut, never the suffix, so
+that objects with different suffixes keep different names. Called with (list $ "suffix"). */}}
+{{- define "fanout.suffixedName" -}}
+{{- $suffix := index . 1 -}}
+{{- $prefix := include "fanout.fullname" (index . 0) | trunc (int (sub 62 (len $suffix))) | trimSuffix "-" -}}
+{{- printf "%s-%s" $prefix $suffix -}}
 {{- end -}}
 
 {{- define "fanout.operatorName" -}}
-{{- printf "%s-operator" (include "fanout.fullname" .) -}}
+{{- include "fanout.suffixedName" (list . "operator") -}}
 {{- end -}}
 
 {{- define "fanout.workerName" -}}
-{{- printf "%s-worker" (include "fanout.fullname" .) -}}
+{{- include "fanout.suffixedName" (list . "worker") -}}
+{{- end -}}
+
+{{/* The name of a pool's Deployment (and of its own account and Role, if it has namespaces of
+its own): "<fullname>-worker-<pool>". Called with (dict "pool" $pool "root" $). */}}
+{{- define "fanout.poolWorkerName" -}}
+{{- include "fanout.suffixedName" (list .root (printf "worker-%s" .pool.name)) -}}
 {{- end -}}
 
 {{- define "fanout.labels" -}}
-helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
-app.kubernetes.io/name: fanout
-app.kubernetes.io/instance: {{ .Release.Name }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{ include "fanout.selectorLabels" . }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end -}}
 
 {{- define "fanout.selectorLabels" -}}
-app.kubernetes.io/name: fanout
+app.kubernetes.io/name: {{ include "fanout.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
 
-{{/* Stops the render with a clear message on values that cannot work together. */}}
+{{/* Stops the render with a clear message on values that cannot work together. What one value
+alone may be (types, ranges, names) is values.schema.json's to say. */}}
 {{- define "fanout.validate" -}}
 {{- $mode := .Values.queue.mode -}}
-{{- if not (has $mode (list "embedded" "endpoint" "aws")) -}}
-{{- fail (printf "queue.mode must be embedded, endpoint or aws, was %q" $mode) -}}
-{{- end -}}
 {{- if and (eq $mode "endpoint") (not .Values.queue.endpoint) -}}
 {{- fail "queue.mode=endpoint needs queue.endpoint (e.g. http://localstack:4566)" -}}
 {{- end -}}
@@ -43,9 +65,6 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- if and .Values.database.postgres.url (not .Values.database.postgres.existingSecret) -}}
 {{- fail "database.postgres.url needs database.postgres.existingSecret: the name of an existing Secret with the database login" -}}
 {{- end -}}
-{{- if and .Values.database.postgres.url (not (hasPrefix "jdbc:postgresql:" .Values.database.postgres.url)) -}}
-{{- fail "database.postgres.url must start with jdbc:postgresql:" -}}
-{{- end -}}
 {{- if gt (int .Values.operator.replicas) 1 -}}
 {{- if not .Values.database.postgres.url -}}
 {{- fail "operator.replicas > 1 needs database.postgres.url: replicas cannot share the embedded H2 database" -}}
@@ -54,29 +73,32 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- fail "operator.replicas > 1 needs queue.mode endpoint or aws: each replica would serve its own embedded queue" -}}
 {{- end -}}
 {{- end -}}
-{{- if not .Values.pools -}}
-{{- fail "pools must name at least one worker pool" -}}
+{{- if and (not .Values.operator.serviceAccount.create) (not .Values.operator.serviceAccount.name) -}}
+{{- fail "operator.serviceAccount.create=false needs operator.serviceAccount.name: the existing ServiceAccount the operator runs as" -}}
+{{- end -}}
+{{- if and (not .Values.worker.serviceAccount.create) (not .Values.worker.serviceAccount.name) (include "fanout.sharedWorkerAccount" .) -}}
+{{- fail "worker.serviceAccount.create=false needs worker.serviceAccount.name: the existing ServiceAccount the workers run as" -}}
 {{- end -}}
 {{- $seen := dict -}}
 {{- range .Values.pools -}}
-{{- if not (regexMatch "^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$" (toString .name)) -}}
-{{- fail (printf "pools: name %q must be 1 to 40 of [a-z0-9-], starting and ending with a letter or digit" (toString .name)) -}}
-{{- end -}}
 {{- if hasKey $seen .name -}}
 {{- fail (printf "pools: name %q appears twice" .name) -}}
 {{- end -}}
 {{- $_ := set $seen .name true -}}
 {{- $pool := . -}}
 {{- range (.namespaces | default (list)) -}}
-{{- if not (regexMatch "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$" (toString .)) -}}
-{{- fail (printf "pools: pool %q: namespace %q is not a valid namespace name" $pool.name (toString .)) -}}
-{{- end -}}
 {{- if and $.Values.watchNamespaces (not (has . $.Values.watchNamespaces)) -}}
 {{- fail (printf "pools: pool %q serves namespace %q, which is not in watchNamespaces: the operator would not see its Jobs" $pool.name .) -}}
 {{- end -}}
 {{- end -}}
 {{- if and .roleArn (not .namespaces) -}}
 {{- fail (printf "pools: pool %q: roleArn needs namespaces (a pool gets a ServiceAccount of its own only with namespaces of its own)" .name) -}}
+{{- end -}}
+{{- if and .serviceAccountName (not .namespaces) -}}
+{{- fail (printf "pools: pool %q: serviceAccountName needs namespaces (a pool gets a ServiceAccount of its own only with namespaces of its own; the others run as worker.serviceAccount.name)" .name) -}}
+{{- end -}}
+{{- if and .namespaces (not $.Values.worker.serviceAccount.create) (not .serviceAccountName) -}}
+{{- fail (printf "pools: pool %q: worker.serviceAccount.create=false needs the pool's serviceAccountName: the existing ServiceAccount its workers run as" .name) -}}
 {{- end -}}
 {{- end -}}
 {{- $ttl := int .Values.worker.tokenExpirationSeconds -}}
@@ -107,11 +129,33 @@ all). Called with (dict "pool" $pool "root" $). */}}
 {{- join "," (.pool.namespaces | default .root.Values.watchNamespaces) -}}
 {{- end -}}
 
-{{/* The ServiceAccount (and Role) name of a pool's workers: its own when it serves namespaces
-of its own, else the shared one. Called with (dict "pool" $pool "root" $). */}}
+{{/* The operator's ServiceAccount: operator.serviceAccount.name, else "<fullname>-operator". */}}
+{{- define "fanout.operatorAccount" -}}
+{{- .Values.operator.serviceAccount.name | default (include "fanout.operatorName" .) -}}
+{{- end -}}
+
+{{/* The ServiceAccount of the pools without namespaces of their own: worker.serviceAccount.name,
+else "<fullname>-worker". */}}
+{{- define "fanout.workerAccount" -}}
+{{- .Values.worker.serviceAccount.name | default (include "fanout.workerName" .) -}}
+{{- end -}}
+
+{{/* The ServiceAccount of a pool's workers: with namespaces of its own, its own account
+(serviceAccountName, else "<fullname>-worker-<pool>"); else the shared one. Called with
+(dict "pool" $pool "root" $). */}}
 {{- define "fanout.poolAccount" -}}
 {{- if .pool.namespaces -}}
-{{- printf "%s-%s" (include "fanout.workerName" .root) .pool.name -}}
+{{- .pool.serviceAccountName | default (include "fanout.poolWorkerName" .) -}}
+{{- else -}}
+{{- include "fanout.workerAccount" .root -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The (Cluster)Role of a pool's workers: its own with namespaces of its own, else the shared
+one. Called with (dict "pool" $pool "root" $). */}}
+{{- define "fanout.poolRole" -}}
+{{- if .pool.namespaces -}}
+{{- include "fanout.poolWorkerName" . -}}
 {{- else -}}
 {{- include "fanout.workerName" .root -}}
 {{- end -}}
@@ -168,3 +212,62 @@ real API server shows (kube-tests RunningFanoutIT). */}}
 {{- end -}}
 {{- join "," $names -}}
 {{- end }}
+
+{{/* A pod template's labels: the chart's own (YAML text in .own) and the user's (.extra, from the
+value named .value), which may not replace one of the chart's: the selectors depend on them. */}}
+{{- define "fanout.podLabels" -}}
+{{- $own := fromYaml .own -}}
+{{- range $key, $_ := .extra -}}
+{{- if hasKey $own $key -}}
+{{- fail (printf "%s: label %q is one the chart sets itself" $.value $key) -}}
+{{- end -}}
+{{- end -}}
+{{- .own -}}
+{{- with .extra }}
+{{ toYaml . }}
+{{- end -}}
+{{- end -}}
+
+{{/* A container's env: the chart's own (YAML text in .own) and then the user's (.extra, from the
+value named .value), which may not set a variable the chart sets: two entries of one name leave
+the pod's value to the order of a list. */}}
+{{- define "fanout.env" -}}
+{{- $own := list -}}
+{{- range fromYamlArray .own -}}
+{{- $own = append $own .name -}}
+{{- end -}}
+{{- range .extra -}}
+{{- if has .name $own -}}
+{{- fail (printf "%s: %s is set by the chart; set the value it comes from instead (see values.yaml)" $.value .name) -}}
+{{- end -}}
+{{- end -}}
+{{- .own -}}
+{{- with .extra }}
+{{ toYaml . }}
+{{- end -}}
+{{- end -}}
+
+{{/* Topology spread constraints (.constraints); one without labelSelector gets the pods' own
+selector labels (YAML text in .selector), as constraints almost always mean. */}}
+{{- define "fanout.topologySpreadConstraints" -}}
+{{- $selector := fromYaml .selector -}}
+{{- $constraints := list -}}
+{{- range .constraints -}}
+{{- $constraint := deepCopy . -}}
+{{- if not (hasKey $constraint "labelSelector") -}}
+{{- $_ := set $constraint "labelSelector" (dict "matchLabels" $selector) -}}
+{{- end -}}
+{{- $constraints = append $constraints $constraint -}}
+{{- end -}}
+{{- toYaml $constraints -}}
+{{- end -}}
+
+{{/* The imagePullSecrets of every pod; empty without any. */}}
+{{- define "fanout.imagePullSecrets" -}}
+{{- with .Values.imagePullSecrets -}}
+imagePullSecrets:
+  {{- range . }}
+  - name: {{ . }}
+  {{- end }}
+{{- end -}}
+{{- end -}}

@@ -78,7 +78,7 @@ final class CrdFile {
     Path target = committedPath();
     Files.createDirectories(target.getParent());
     Files.writeString(target, render(crd));
-    Path chartCopy = repositoryRoot().resolve("helm/fanout/crds").resolve(FILE);
+    Path chartCopy = repositoryRoot().resolve("helm/fanout/files").resolve(FILE);
     if (Files.isDirectory(chartCopy.getParent())) {
       Files.writeString(chartCopy, render(crd));
     }

@@ -59,10 +59,16 @@ final class RenderedChart {
 
   /** Renders with the given values files (relative to the repository root) and --set pairs. */
   static RenderedChart render(List<String> valuesFiles, Map<String, Object> sets) {
+    return renderRelease(RELEASE, valuesFiles, sets);
+  }
+
+  /** As {@link #render(List, Map)}, for a release of another name. */
+  static RenderedChart renderRelease(
+      String release, List<String> valuesFiles, Map<String, Object> sets) {
     TemplateCommand template =
         new Helm(chartDir())
             .template()
-            .withName(RELEASE)
+            .withName(release)
             .withNamespace(NAMESPACE)
             .withKubeVersion(KUBE_VERSION);
     for (String file : valuesFiles) {

@@ -24,8 +24,11 @@ class HelmIT {
 
   private static final String NS = "fanout-system";
   private static final String TEAM = "team-a";
-  private static final String OPERATOR = "fanout-fanout-operator";
-  private static final String WORKER = "fanout-fanout-worker";
+
+  /** Release "fanout" holds the chart's name: objects are not named fanout-fanout-…. */
+  private static final String OPERATOR = "fanout-operator";
+
+  private static final String WORKER = "fanout-worker";
 
   @BeforeAll
   static void namespaceForTheUpgrade() {
@@ -47,6 +50,14 @@ class HelmIT {
                 "jobs.fanout.dev",
                 "{.status.conditions[?(@.type==\"Established\")].status}"))
         .isEqualTo("True");
+    assertThat(
+            get(
+                "crd",
+                "jobs.fanout.dev",
+                "{.metadata.annotations.meta\\.helm\\.sh/release-name}"
+                    + " {.metadata.annotations.helm\\.sh/resource-policy}"))
+        .as("the CRD is the release's, kept on uninstall")
+        .isEqualTo("fanout keep");
     assertThat(names("serviceaccounts", "-n", NS)).contains(OPERATOR, WORKER);
     assertThat(names("clusterroles")).contains(OPERATOR, WORKER);
     assertThat(names("clusterrolebindings")).contains(OPERATOR, WORKER);
@@ -97,11 +108,25 @@ class HelmIT {
               tokenExpirationSeconds: 600
             """
                 .formatted(TEAM, TEAM));
+    // An older CRD in the cluster: without the short name the chart's CRD has.
+    kube.kubectl()
+        .run(
+            "patch",
+            "crd",
+            "jobs.fanout.dev",
+            "--type=json",
+            "-p",
+            "[{\"op\":\"remove\",\"path\":\"/spec/names/shortNames\"}]")
+        .outOrFail();
+    assertThat(get("crd", "jobs.fanout.dev", "{.spec.names.shortNames}")).isEmpty();
     String out =
         kube.helm()
             .run("upgrade", "fanout", "helm/fanout", "--namespace", NS, "-f", values.toString())
             .outOrFail();
     assertThat(out).contains("STATUS: deployed").contains("REVISION: 2");
+    assertThat(get("crd", "jobs.fanout.dev", "{.spec.names.shortNames[0]}"))
+        .as("helm upgrade brings the CRD up to date (a CRD in crds/ is never upgraded)")
+        .isEqualTo("fjob");
 
     assertThat(names("deployments", "-n", NS))
         .containsExactlyInAnyOrder(
@@ -173,7 +198,7 @@ class HelmIT {
 
   @Test
   @Order(3)
-  void uninstallRemovesTheReleaseButKeepsTheCrdAndTheJobs() {
+  void uninstallRemovesTheReleaseButKeepsTheCrdAndTheJobsForTheNextInstall() {
     kube.kubectl().run("apply", "-n", TEAM, "-f", "examples/hello.yaml").outOrFail();
 
     String out = kube.helm().run("uninstall", "fanout", "--namespace", NS).outOrFail();
@@ -185,8 +210,15 @@ class HelmIT {
     assertThat(names("rolebindings", "-n", TEAM)).doesNotContain(OPERATOR, WORKER);
     assertThat(kube.helm().run("list", "--namespace", NS, "-q").outOrFail()).isBlank();
     assertThat(get("crd", "jobs.fanout.dev", "{.metadata.name}"))
-        .as("Helm keeps the CRDs it installed from crds/")
+        .as("crds.keep: the CRD outlives the release")
         .isEqualTo("jobs.fanout.dev");
+    assertThat(get("fjob", "hello", "{.spec.tasks.count}", "-n", TEAM)).isEqualTo("10");
+
+    String again =
+        kube.helm().run("install", "fanout", "helm/fanout", "--namespace", NS).outOrFail();
+    assertThat(again)
+        .as("installing the release again adopts the CRD it kept")
+        .contains("STATUS: deployed");
     assertThat(get("fjob", "hello", "{.spec.tasks.count}", "-n", TEAM)).isEqualTo("10");
   }
 

@@ -48,8 +48,8 @@ class RunningFanoutIT {
   static final String RELEASE_NS = "fanout-system";
   static final String JOBS_NS = "team-a";
   static final String OTHER_NS = "team-b";
-  static final String OPERATOR_SA = "fanout-fanout-operator";
-  static final String WORKER_SA = "fanout-fanout-worker";
+  static final String OPERATOR_SA = "fanout-operator";
+  static final String WORKER_SA = "fanout-worker";
   private static final Pattern PROGRESS = Pattern.compile("(\\d+)/(\\d+)");
 
   private static Path operatorKubeconfig;
@@ -72,7 +72,10 @@ class RunningFanoutIT {
             "--namespace",
             RELEASE_NS,
             "--set",
-            "watchNamespaces={" + JOBS_NS + "}")
+            "watchNamespaces={" + JOBS_NS + "}",
+            // The CRD is installed above with kubectl; the release leaves it alone.
+            "--set",
+            "crds.install=false")
         .outOrFail();
     operatorKubeconfig = kubeconfigOf(OPERATOR_SA);
     workerKubeconfig = kubeconfigOf(WORKER_SA);
