@@ -41,6 +41,11 @@
       fieldPath: metadata.namespace
 - name: FANOUT_POOLS
   value: {{ include "fanout.poolNames" . | quote }}
+{{- if include "fanout.builtinAutoscaling" . }}
+# The worker Deployments it scales live in the release namespace.
+- name: FANOUT_WORKERS_NAMESPACE
+  value: {{ .Release.Namespace | quote }}
+{{- end }}
 {{- with .Values.operator.javaToolOptions }}
 - name: JAVA_TOOL_OPTIONS
   value: {{ . | quote }}
