@@ -38,7 +38,7 @@ public final class PoolScaler implements AutoCloseable {
   static final String INVALID = "InvalidAutoscaling";
   private static final Duration PASS = Duration.ofSeconds(1);
   private static final Duration DEPTH_EVERY = Duration.ofSeconds(5);
-  private static final Duration RETRY_WATCH = Duration.ofMinutes(1);
+  private static final Duration RETRY_WATCH = Duration.ofSeconds(10);
 
   /** How long a count this scaler set outranks an informer that has not seen it yet. */
   private static final Duration OWN_WRITE_WINDOW = Duration.ofSeconds(10);
@@ -113,7 +113,7 @@ public final class PoolScaler implements AutoCloseable {
   /**
    * The Deployments' informer, started on first use. Without the right to watch Deployments (the
    * chart grants it only when a pool scales itself) there is nothing to scale: said once, tried
-   * again every minute.
+   * again every 10 s.
    */
   private SharedIndexInformer<Deployment> deployments(Instant now) {
     if (deployments != null || now.isBefore(nextDeploymentsTry)) {
@@ -132,7 +132,7 @@ public final class PoolScaler implements AutoCloseable {
       if (nextDeploymentsTry == Instant.EPOCH) {
         log.info(
             "Not scaling worker Deployments: cannot watch Deployments in namespace {} ({});"
-                + " trying again every minute",
+                + " trying again every 10 s",
             workersNamespace,
             e.getCode() == 403 ? "forbidden" : e.getMessage());
       }
@@ -196,20 +196,26 @@ public final class PoolScaler implements AutoCloseable {
     if (target == current) {
       return;
     }
-    String why =
-        target > current
-            ? runnable
-                + " runnable tasks in pool "
-                + pool
-                + ", "
-                + policy.tasksPerReplica()
-                + " per replica"
-            : (runnable == 0 ? "no runnable task" : runnable + " runnable tasks")
-                + " in pool "
-                + pool
-                + " for "
-                + policy.scaleDownDelay().toSeconds()
-                + " s";
+    String why;
+    if (target > current) {
+      why =
+          policy.forDemand(runnable) < target
+              ? ScalePolicy.MIN_REPLICAS + " is " + target
+              : runnable
+                  + " runnable tasks in pool "
+                  + pool
+                  + ", "
+                  + policy.tasksPerReplica()
+                  + " per replica";
+    } else {
+      why =
+          (runnable == 0 ? "no runnable task" : runnable + " runnable tasks")
+              + " in pool "
+              + pool
+              + " for "
+              + policy.scaleDownDelay().toSeconds()
+              + " s";
+    }
     try {
       client
           .apps()

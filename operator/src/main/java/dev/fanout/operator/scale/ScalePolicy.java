@@ -46,8 +46,12 @@ public record ScalePolicy(
 
   /** {@code ceil(runnable / tasksPerReplica)}, held between min and max. */
   public int desired(int runnable) {
-    int wanted = (int) Math.ceil(runnable / (double) tasksPerReplica);
-    return Math.max(minReplicas, Math.min(maxReplicas, wanted));
+    return Math.max(minReplicas, Math.min(maxReplicas, forDemand(runnable)));
+  }
+
+  /** {@code ceil(runnable / tasksPerReplica)}: what the demand alone calls for. */
+  public int forDemand(int runnable) {
+    return (int) Math.ceil(runnable / (double) tasksPerReplica);
   }
 
   private static int integer(Map<String, String> a, String key, int fallback, int low, int high)
