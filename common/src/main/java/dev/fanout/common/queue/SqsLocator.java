@@ -161,13 +161,11 @@ public final class SqsLocator {
   /**
    * Whether credentials are configured, in the environment or the profile. Without any, an
    * SQS-compatible endpoint gets fixed dummy ones rather than the SDK's chain, which would end
-   * asking the instance metadata service.
+   * asking the instance metadata service. A profile named by AWS_PROFILE counts only if it holds
+   * credentials: it may name just an endpoint.
    */
   private boolean credentialsConfigured() {
-    return env.isSet(ACCESS_KEY_ID)
-        || env.isSet(AwsProfile.PROFILE)
-        || hasAwsWorkloadIdentity(env)
-        || profile.hasCredentials();
+    return env.isSet(ACCESS_KEY_ID) || hasAwsWorkloadIdentity(env) || profile.hasCredentials();
   }
 
   /** {@code AWS_IGNORE_CONFIGURED_ENDPOINT_URLS} or the profile's, as the SDK reads it. */

@@ -166,12 +166,12 @@ class SqsLocatorTest {
   @Test
   void anEndpointWithNoCredentialsConfiguredGetsDummyOnesAndAProfilesKeysAreUsed()
       throws IOException {
-    write(".aws/config", "[default]\nendpoint_url = http://ls:4566\n");
-    SqsSettings none = locate(env()).orElseThrow();
+    write(".aws/config", "[profile local]\nendpoint_url = http://ls:4566\n");
+    SqsSettings none = locate(env("AWS_PROFILE", "local")).orElseThrow();
     write(
         ".aws/credentials",
-        "[default]\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = profile-secret\n");
-    SqsSettings keyed = locate(env()).orElseThrow();
+        "[local]\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = profile-secret\n");
+    SqsSettings keyed = locate(env("AWS_PROFILE", "local")).orElseThrow();
 
     assertThat(SqsClients.credentials(none).resolveCredentials().accessKeyId()).isEqualTo("fanout");
     assertThat(SqsClients.credentials(keyed).resolveCredentials().accessKeyId())
