@@ -23,9 +23,11 @@ import software.amazon.awssdk.regions.providers.AwsProfileRegionProvider;
  * looks for them, with the variables read from the program's {@link Env}, and handed to the SDK's
  * own readers (region, endpoint, credentials) so that they all read the same files.
  *
+ * @param named whether AWS_PROFILE (or {@code aws.profile}) chose the profile, rather than the
+ *     default
  * @param files the files that exist, credentials file first (its values win, as in the SDK)
  */
-public record AwsProfile(String name, List<Path> files, ProfileFile file) {
+public record AwsProfile(String name, boolean named, List<Path> files, ProfileFile file) {
   public static final Setting PROFILE =
       new Setting(
           "AWS_PROFILE",
@@ -53,7 +55,7 @@ public record AwsProfile(String name, List<Path> files, ProfileFile file) {
 
   /** No files: for a queue that is not the AWS SDK's to find (the embedded one, one in code). */
   public static final AwsProfile NONE =
-      new AwsProfile(DEFAULT, List.of(), ProfileFile.aggregator().build());
+      new AwsProfile(DEFAULT, false, List.of(), ProfileFile.aggregator().build());
 
   public AwsProfile {
     files = List.copyOf(files);
@@ -82,8 +84,8 @@ public record AwsProfile(String name, List<Path> files, ProfileFile file) {
       }
       files.add(path);
     }
-    AwsProfile profile = new AwsProfile(name, files, aggregator.build());
-    if (explicitName != null && profile.file.profile(name).isEmpty()) {
+    AwsProfile profile = new AwsProfile(name, explicitName != null, files, aggregator.build());
+    if (profile.named && profile.file.profile(name).isEmpty()) {
       throw new ConfigException(
           PROFILE,
           "no profile \""

@@ -69,7 +69,7 @@ public final class SqsLocator {
 
   /**
    * Whether the environment gives this process an AWS workload identity (IRSA, EKS Pod Identity,
-   * ECS): it runs on AWS, where the instance metadata service answers quickly.
+   * ECS): it runs on AWS, so the instance metadata service is worth asking for a region.
    */
   public static boolean hasAwsWorkloadIdentity(Env env) {
     return AWS_WORKLOAD_IDENTITY.stream().anyMatch(env::isSet);
@@ -159,13 +159,15 @@ public final class SqsLocator {
   }
 
   /**
-   * Whether credentials are configured, in the environment or the profile. Without any, an
-   * SQS-compatible endpoint gets fixed dummy ones rather than the SDK's chain, which would end
-   * asking the instance metadata service. A profile named by AWS_PROFILE counts only if it holds
-   * credentials: it may name just an endpoint.
+   * Whether this process is given credentials: by the environment, or by a profile AWS_PROFILE
+   * names that holds some (a profile may name just an endpoint). Without, an endpoint gets fixed
+   * dummy ones rather than the SDK's chain, which would end asking the instance metadata service,
+   * or try the default profile's SSO login on a local ElasticMQ.
    */
   private boolean credentialsConfigured() {
-    return env.isSet(ACCESS_KEY_ID) || hasAwsWorkloadIdentity(env) || profile.hasCredentials();
+    return env.isSet(ACCESS_KEY_ID)
+        || hasAwsWorkloadIdentity(env)
+        || (profile.named() && profile.hasCredentials());
   }
 
   /** {@code AWS_IGNORE_CONFIGURED_ENDPOINT_URLS} or the profile's, as the SDK reads it. */
