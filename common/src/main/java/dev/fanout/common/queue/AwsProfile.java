@@ -25,7 +25,7 @@ import software.amazon.awssdk.regions.providers.AwsProfileRegionProvider;
  *
  * @param named whether AWS_PROFILE (or {@code aws.profile}) chose the profile, rather than the
  *     default
- * @param files the files that exist, credentials file first (its values win, as in the SDK)
+ * @param files the files that exist, credentials file first
  */
 public record AwsProfile(String name, boolean named, List<Path> files, ProfileFile file) {
   public static final Setting PROFILE =
@@ -70,17 +70,15 @@ public record AwsProfile(String name, boolean named, List<Path> files, ProfileFi
     String name = explicitName == null ? DEFAULT : explicitName;
     var aggregator = ProfileFile.aggregator();
     List<Path> files = new ArrayList<>();
-    for (Setting setting : List.of(CREDENTIALS_FILE, CONFIG_FILE)) {
-      Path path = location(env, setting);
+    for (Kind kind : Kind.values()) {
+      Path path = kind.location(env);
       if (path == null) {
         continue;
       }
-      ProfileFile.Type type =
-          setting == CONFIG_FILE ? ProfileFile.Type.CONFIGURATION : ProfileFile.Type.CREDENTIALS;
       try {
-        aggregator.addFile(ProfileFile.builder().content(path).type(type).build());
+        aggregator.addFile(ProfileFile.builder().content(path).type(kind.type).build());
       } catch (RuntimeException e) {
-        throw new ConfigException(setting, "cannot read " + path + ": " + e.getMessage());
+        throw new ConfigException(kind.variable, "cannot read " + path + ": " + e.getMessage());
       }
       files.add(path);
     }
@@ -142,31 +140,50 @@ public record AwsProfile(String name, boolean named, List<Path> files, ProfileFi
     return files.stream().map(Path::toString).collect(Collectors.joining(" and "));
   }
 
-  /**
-   * The file a variable names (it must exist), else the SDK's default under the home directory
-   * (read only if it is there).
-   */
-  private static Path location(Env env, Setting setting) {
-    ProfileFileSystemSetting sdk =
-        setting == CONFIG_FILE
-            ? ProfileFileSystemSetting.AWS_CONFIG_FILE
-            : ProfileFileSystemSetting.AWS_SHARED_CREDENTIALS_FILE;
-    String named = sdkSetting(env, setting, sdk);
-    if (named == null) {
+  /** The two files, credentials first: its values win, as in the SDK. */
+  private enum Kind {
+    CREDENTIALS(
+        CREDENTIALS_FILE,
+        ProfileFileSystemSetting.AWS_SHARED_CREDENTIALS_FILE,
+        "credentials",
+        ProfileFile.Type.CREDENTIALS),
+    CONFIG(
+        CONFIG_FILE,
+        ProfileFileSystemSetting.AWS_CONFIG_FILE,
+        "config",
+        ProfileFile.Type.CONFIGURATION);
+
+    private final Setting variable;
+    private final ProfileFileSystemSetting sdk;
+    private final String defaultName;
+    private final ProfileFile.Type type;
+
+    Kind(
+        Setting variable, ProfileFileSystemSetting sdk, String defaultName, ProfileFile.Type type) {
+      this.variable = variable;
+      this.sdk = sdk;
+      this.defaultName = defaultName;
+      this.type = type;
+    }
+
+    /**
+     * The file the variable names (it must exist), else the SDK's default under the home directory,
+     * if it is there; null when neither.
+     */
+    Path location(Env env) {
+      String named = sdkSetting(env, variable, sdk);
+      if (named == null) {
+        Path path = home(env).resolve(".aws").resolve(defaultName).toAbsolutePath();
+        return Files.isRegularFile(path) ? path : null;
+      }
       Path path =
-          home(env)
-              .resolve(".aws")
-              .resolve(setting == CONFIG_FILE ? "config" : "credentials")
+          (named.startsWith("~/") ? home(env).resolve(named.substring(2)) : Path.of(named))
               .toAbsolutePath();
-      return Files.isRegularFile(path) ? path : null;
+      if (!Files.isRegularFile(path)) {
+        throw new ConfigException(variable, "no such file: " + path);
+      }
+      return path;
     }
-    Path path =
-        (named.startsWith("~/") ? home(env).resolve(named.substring(2)) : Path.of(named))
-            .toAbsolutePath();
-    if (!Files.isRegularFile(path)) {
-      throw new ConfigException(setting, "no such file: " + path);
-    }
-    return path;
   }
 
   private static Path home(Env env) {
