@@ -77,6 +77,7 @@ public final class FanoutOperator implements AutoCloseable {
    */
   public FanoutOperator start() {
     log.info("Starting the Fanout operator: {}", config);
+    log.info("queue: {}", config.sqs().description());
     database = awaitDatabase();
     if (database == null) {
       return this;

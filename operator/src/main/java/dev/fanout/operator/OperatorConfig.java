@@ -4,11 +4,14 @@ import dev.fanout.common.config.ConfigException;
 import dev.fanout.common.config.Env;
 import dev.fanout.common.config.LogSettings;
 import dev.fanout.common.config.Setting;
+import dev.fanout.common.queue.AwsProfile;
 import dev.fanout.common.queue.QueueNames;
+import dev.fanout.common.queue.SqsLocator;
 import dev.fanout.common.queue.SqsSettings;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The operator's settings, read once from the environment. Each is declared here: variable,
@@ -42,8 +45,9 @@ public record OperatorConfig(
   public static final Setting SQS_EMBEDDED =
       new Setting(
           "FANOUT_SQS_EMBEDDED",
-          "true when no SQS endpoint nor region is set",
-          "serve an embedded SQS-compatible queue (ElasticMQ) from the operator process");
+          "true when the AWS SDK finds no SQS endpoint and no region",
+          "serve an embedded SQS-compatible queue (ElasticMQ) from the operator process; false:"
+              + " AWS SQS or the configured endpoint, never the embedded queue");
   public static final Setting SQS_EMBEDDED_PORT =
       new Setting("FANOUT_SQS_EMBEDDED_PORT", "9324", "the embedded queue's port");
   public static final Setting HTTP_PORT =
@@ -82,7 +86,11 @@ public record OperatorConfig(
           DB_USER,
           DB_PASSWORD,
           SqsSettings.ENDPOINT,
+          SqsSettings.GENERIC_ENDPOINT,
           SqsSettings.REGION,
+          AwsProfile.PROFILE,
+          AwsProfile.CONFIG_FILE,
+          AwsProfile.CREDENTIALS_FILE,
           SQS_EMBEDDED,
           SQS_EMBEDDED_PORT,
           SqsSettings.PREFIX,
@@ -105,18 +113,9 @@ public record OperatorConfig(
       throw new ConfigException(
           DB_URL, "must start with jdbc:h2: or jdbc:postgresql:, was \"" + redactUrl(dbUrl) + "\"");
     }
-    URI endpoint = env.httpUrl(SqsSettings.ENDPOINT);
-    String region = env.raw(SqsSettings.REGION);
-    boolean embedded = env.bool(SQS_EMBEDDED, endpoint == null && region == null);
     int embeddedPort = env.integer(SQS_EMBEDDED_PORT, 9324, 1, 65535);
-    if (embedded && endpoint != null) {
-      throw new ConfigException(
-          SQS_EMBEDDED, "is true but AWS_ENDPOINT_URL_SQS is set too; choose one");
-    }
-    if (embedded) {
-      endpoint = URI.create("http://localhost:" + embeddedPort);
-    }
     QueueNames names = SqsSettings.queueNames(env);
+    Queue queue = queue(env, names, embeddedPort);
     List<String> pools = env.list(POOLS);
     if (!env.isSet(POOLS)) {
       pools = List.of(dev.fanout.api.JobSpec.DEFAULT_POOL);
@@ -136,8 +135,8 @@ public record OperatorConfig(
         dbUrl,
         env.raw(DB_USER),
         env.raw(DB_PASSWORD),
-        new SqsSettings(endpoint, region, names),
-        embedded,
+        queue.sqs(),
+        queue.embedded(),
         embeddedPort,
         env.integer(HTTP_PORT, 8080, 0, 65535),
         env.integer(MAX_RECEIVE_COUNT, 100, 1, 1000),
@@ -157,6 +156,50 @@ public record OperatorConfig(
           WORKERS_NAMESPACE, "\"" + ns + "\" is not a namespace name (RFC 1123 label)");
     }
     return ns;
+  }
+
+  /**
+   * The embedded queue when {@code FANOUT_SQS_EMBEDDED=true}, or when it is unset and the AWS SDK
+   * finds neither an SQS endpoint nor a region; else the SQS the SDK finds.
+   *
+   * <p>The EC2 instance metadata service is asked for a region only once AWS is chosen: with {@code
+   * FANOUT_SQS_EMBEDDED=false}, or in a pod with an AWS workload identity (IRSA, EKS Pod Identity,
+   * ECS). Anywhere else it may take a second or more to give up, and the default install and the
+   * sandbox, which set nothing, would start that much slower on every start.
+   */
+  private static Queue queue(Env env, QueueNames names, int embeddedPort) {
+    Boolean forced = env.isSet(SQS_EMBEDDED) ? env.bool(SQS_EMBEDDED, true) : null;
+    if (Boolean.TRUE.equals(forced)) {
+      Optional<SqsLocator.Found<URI>> endpoint = SqsLocator.explicitEndpoint(env);
+      if (endpoint.isPresent()) {
+        throw new ConfigException(
+            SQS_EMBEDDED, "is true but " + endpoint.get().source() + " is set too; choose one");
+      }
+      return embedded(names, embeddedPort, "FANOUT_SQS_EMBEDDED=true");
+    }
+    boolean awsChosen = Boolean.FALSE.equals(forced);
+    Optional<SqsSettings> found =
+        new SqsLocator(env, AwsProfile.from(env))
+            .locate(names, awsChosen || SqsLocator.hasAwsWorkloadIdentity(env));
+    if (found.isPresent()) {
+      return new Queue(found.get(), false);
+    }
+    if (awsChosen) {
+      throw new ConfigException(
+          SQS_EMBEDDED,
+          "is false but no SQS endpoint or AWS region is configured: set AWS_ENDPOINT_URL_SQS,"
+              + " AWS_REGION, or a region in the AWS profile");
+    }
+    return embedded(names, embeddedPort, "no SQS endpoint or AWS region configured");
+  }
+
+  private record Queue(SqsSettings sqs, boolean embedded) {}
+
+  private static Queue embedded(QueueNames names, int port, String why) {
+    URI endpoint = URI.create("http://localhost:" + port);
+    return new Queue(
+        SqsSettings.ownQueue(endpoint, names, "embedded ElasticMQ on :" + port + " (" + why + ")"),
+        true);
   }
 
   /** The pod's name keeps a restarted container the leader it was; elsewhere, host and pid. */
@@ -190,8 +233,6 @@ public record OperatorConfig(
         + (namespaces.isEmpty() ? "all" : namespaces)
         + " db="
         + redactUrl(dbUrl)
-        + " sqs="
-        + (sqsEmbedded ? "embedded:" + sqsEmbeddedPort : sqs.endpoint() + " region=" + sqs.region())
         + " queuePrefix="
         + sqs.names().prefix()
         + " httpPort="

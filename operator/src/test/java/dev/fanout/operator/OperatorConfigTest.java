@@ -5,11 +5,19 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.fanout.common.config.ConfigException;
 import dev.fanout.common.config.Env;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Map;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import software.amazon.awssdk.core.SdkSystemSetting;
 
 class OperatorConfigTest {
+  @TempDir Path home;
 
   @org.junit.jupiter.api.Test
   void everySettingIsInTheConfigurationDocs() {
@@ -22,7 +30,7 @@ class OperatorConfigTest {
 
   @org.junit.jupiter.api.Test
   void withNothingSetItServesAnEmbeddedQueueAndAnH2Database() {
-    OperatorConfig config = OperatorConfig.from(new Env(Map.of()));
+    OperatorConfig config = OperatorConfig.from(env());
     assertThat(config.sqsEmbedded()).isTrue();
     assertThat(config.sqs().endpoint().toString()).isEqualTo("http://localhost:9324");
     assertThat(config.dbUrl()).startsWith("jdbc:h2:file:").endsWith("data/fanout");
@@ -41,6 +49,62 @@ class OperatorConfigTest {
     assertThat(aws.sqsEmbedded()).isFalse();
     assertThat(aws.sqs().endpoint()).isNull();
     assertThat(aws.sqs().region()).isEqualTo("eu-west-1");
+  }
+
+  @org.junit.jupiter.api.Test
+  void aRegionInTheAwsProfileAloneTurnsTheEmbeddedQueueOff() throws IOException {
+    Path config = write(".aws/config", "[profile dev]\nregion = eu-west-1\n");
+
+    OperatorConfig aws = OperatorConfig.from(env("AWS_PROFILE", "dev"));
+
+    assertThat(aws.sqsEmbedded()).isFalse();
+    assertThat(aws.sqs().endpoint()).isNull();
+    assertThat(aws.sqs().region()).isEqualTo("eu-west-1");
+    assertThat(aws.sqs().description())
+        .isEqualTo("AWS SQS in eu-west-1 (region from profile 'dev' in " + config + ")");
+  }
+
+  @org.junit.jupiter.api.Test
+  void withNoAwsSetupAtAllTheEmbeddedQueueIsChosenAndTheLineSaysWhy() {
+    OperatorConfig config = OperatorConfig.from(env("FANOUT_SQS_EMBEDDED_PORT", "9400"));
+
+    assertThat(config.sqsEmbedded()).isTrue();
+    assertThat(config.sqs().endpoint()).isEqualTo(URI.create("http://localhost:9400"));
+    assertThat(config.sqs().description())
+        .isEqualTo("embedded ElasticMQ on :9400 (no SQS endpoint or AWS region configured)");
+  }
+
+  @org.junit.jupiter.api.Test
+  void fanoutSqsEmbeddedTrueWinsOverTheProfileButNotOverAnEndpointVariable() throws IOException {
+    write(".aws/config", "[default]\nregion = eu-west-1\nendpoint_url = http://ls:4566\n");
+
+    OperatorConfig config = OperatorConfig.from(env("FANOUT_SQS_EMBEDDED", "true"));
+
+    assertThat(config.sqsEmbedded()).isTrue();
+    assertThat(config.sqs().description())
+        .isEqualTo("embedded ElasticMQ on :9324 (FANOUT_SQS_EMBEDDED=true)");
+    assertThatThrownBy(
+            () ->
+                OperatorConfig.from(
+                    env("FANOUT_SQS_EMBEDDED", "true", "AWS_ENDPOINT_URL", "http://ls:4566")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("FANOUT_SQS_EMBEDDED: is true but AWS_ENDPOINT_URL is set too; choose one");
+  }
+
+  @org.junit.jupiter.api.Test
+  void fanoutSqsEmbeddedFalseWithNoQueueConfiguredIsAnError() {
+    String disabled = SdkSystemSetting.AWS_EC2_METADATA_DISABLED.property();
+    // Not on EC2: the metadata service has no region to give.
+    System.setProperty(disabled, "true");
+    try {
+      assertThatThrownBy(() -> OperatorConfig.from(env("FANOUT_SQS_EMBEDDED", "false")))
+          .isInstanceOf(ConfigException.class)
+          .hasMessage(
+              "FANOUT_SQS_EMBEDDED: is false but no SQS endpoint or AWS region is configured:"
+                  + " set AWS_ENDPOINT_URL_SQS, AWS_REGION, or a region in the AWS profile");
+    } finally {
+      System.clearProperty(disabled);
+    }
   }
 
   @org.junit.jupiter.api.Test
@@ -76,6 +140,22 @@ class OperatorConfigTest {
         .containsExactly("default", "gpu", "batch");
   }
 
+  /** The test's home directory, with no AWS files unless a test writes them, and the variables. */
+  private Env env(String... pairs) {
+    Map<String, String> vars = new HashMap<>();
+    vars.put("HOME", home.toString());
+    for (int i = 0; i < pairs.length; i += 2) {
+      vars.put(pairs[i], pairs[i + 1]);
+    }
+    return new Env(vars);
+  }
+
+  private Path write(String relative, String content) throws IOException {
+    Path path = home.resolve(relative);
+    Files.createDirectories(path.getParent());
+    return Files.writeString(path, content);
+  }
+
   @ParameterizedTest(name = "{0}={1}")
   @CsvSource(
       delimiter = '|',
@@ -86,12 +166,15 @@ class OperatorConfigTest {
         "FANOUT_SQS_EMBEDDED_PORT | 70000 | FANOUT_SQS_EMBEDDED_PORT: must be between 1 and 65535",
         "FANOUT_DB_URL | jdbc:mysql://x | FANOUT_DB_URL: must start with jdbc:h2: or jdbc:postgresql:",
         "AWS_ENDPOINT_URL_SQS | localhost:9324 | AWS_ENDPOINT_URL_SQS: must be an http(s) URL",
+        "AWS_ENDPOINT_URL | localhost:4566 | AWS_ENDPOINT_URL: must be an http(s) URL",
+        "AWS_PROFILE | nope | AWS_PROFILE: no profile \"nope\"",
+        "AWS_CONFIG_FILE | /nonexistent/config | AWS_CONFIG_FILE: no such file: /nonexistent/config",
         "FANOUT_QUEUE_PREFIX | a b | FANOUT_QUEUE_PREFIX: queue prefix must be",
         "FANOUT_SQS_EMBEDDED | perhaps | FANOUT_SQS_EMBEDDED: must be true or false",
         "FANOUT_POOLS | default,Big_Pool | FANOUT_POOLS: pool \"Big_Pool\" must be 1-40 lowercase",
       })
   void aBadSettingIsNamedWithWhatIsWrong(String name, String value, String message) {
-    assertThatThrownBy(() -> OperatorConfig.from(new Env(Map.of(name, value))))
+    assertThatThrownBy(() -> OperatorConfig.from(env(name, value)))
         .isInstanceOf(ConfigException.class)
         .hasMessageStartingWith(message);
   }

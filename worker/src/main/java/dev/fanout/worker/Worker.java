@@ -117,6 +117,7 @@ public final class Worker implements AutoCloseable {
         config.concurrency(),
         config.namespaces().isEmpty() ? "all" : String.join(",", config.namespaces()),
         worker.health.port());
+    log.info("queue: {}", config.sqs().description());
     return worker;
   }
 

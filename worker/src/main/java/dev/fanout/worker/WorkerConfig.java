@@ -5,6 +5,9 @@ import dev.fanout.common.config.ConfigException;
 import dev.fanout.common.config.Env;
 import dev.fanout.common.config.LogSettings;
 import dev.fanout.common.config.Setting;
+import dev.fanout.common.queue.AwsProfile;
+import dev.fanout.common.queue.QueueNames;
+import dev.fanout.common.queue.SqsLocator;
 import dev.fanout.common.queue.SqsSettings;
 import java.net.InetAddress;
 import java.net.URI;
@@ -34,9 +37,9 @@ public record WorkerConfig(
     boolean execEnabled) {
 
   /**
-   * With neither an SQS endpoint nor a region set, the operator serves an embedded queue (see
-   * FANOUT_SQS_EMBEDDED); a worker next to it finds it here. In a cluster, the chart sets
-   * AWS_ENDPOINT_URL_SQS to the operator's Service instead.
+   * When the AWS SDK finds neither an SQS endpoint nor a region, the operator serves an embedded
+   * queue (see FANOUT_SQS_EMBEDDED); a worker next to it finds it here. In a cluster, the chart
+   * sets AWS_ENDPOINT_URL_SQS to the operator's Service instead.
    */
   public static final URI EMBEDDED_QUEUE = URI.create("http://localhost:9324");
 
@@ -44,9 +47,9 @@ public record WorkerConfig(
   public static final Setting SQS_ENDPOINT =
       new Setting(
           SqsSettings.ENDPOINT.name(),
-          EMBEDDED_QUEUE + " when AWS_REGION is unset too",
+          EMBEDDED_QUEUE + " when the AWS SDK finds no other endpoint and no region",
           "SQS endpoint URL (the operator's embedded queue, ElasticMQ, LocalStack); with only"
-              + " AWS_REGION set, AWS SQS in that region");
+              + " a region, AWS SQS in that region");
 
   public static final Setting KUBECONFIG =
       new Setting(
@@ -93,7 +96,11 @@ public record WorkerConfig(
       List.of(
           KUBECONFIG,
           SQS_ENDPOINT,
+          SqsSettings.GENERIC_ENDPOINT,
           SqsSettings.REGION,
+          AwsProfile.PROFILE,
+          AwsProfile.CONFIG_FILE,
+          AwsProfile.CREDENTIALS_FILE,
           SqsSettings.PREFIX,
           POOL,
           CONCURRENCY,
@@ -122,12 +129,7 @@ public record WorkerConfig(
    */
   public static WorkerConfig from(Env env) {
     LogSettings.check(env);
-    URI endpoint = env.httpUrl(SQS_ENDPOINT);
-    String region = env.raw(SqsSettings.REGION);
-    if (endpoint == null && region == null) {
-      endpoint = EMBEDDED_QUEUE;
-    }
-    SqsSettings sqs = new SqsSettings(endpoint, region, SqsSettings.queueNames(env));
+    SqsSettings sqs = queue(env, SqsSettings.queueNames(env));
     String pool = env.string(POOL, JobSpec.DEFAULT_POOL);
     if (!POOL_NAME.matcher(pool).matches()) {
       throw new ConfigException(
@@ -155,6 +157,24 @@ public record WorkerConfig(
         env.integer(RECEIVE_WAIT_SECONDS, 20, 1, 20),
         env.string(WORKER_ID, defaultWorkerId()),
         env.bool(EXEC_ENABLED, true));
+  }
+
+  /**
+   * The SQS the AWS SDK finds, else the operator's embedded queue. As for the operator, the EC2
+   * instance metadata service is asked for a region only in a pod with an AWS workload identity:
+   * elsewhere it would slow every start that ends on the embedded queue anyway.
+   */
+  private static SqsSettings queue(Env env, QueueNames names) {
+    return new SqsLocator(env, AwsProfile.from(env))
+        .locate(names, SqsLocator.hasAwsWorkloadIdentity(env))
+        .orElseGet(
+            () ->
+                SqsSettings.ownQueue(
+                    EMBEDDED_QUEUE,
+                    names,
+                    EMBEDDED_QUEUE
+                        + ", the operator's embedded queue (no SQS endpoint or AWS region"
+                        + " configured)"));
   }
 
   private static String defaultWorkerId() {

@@ -133,6 +133,49 @@ class MainIT {
     }
   }
 
+  @Test
+  void aWorkerConfiguredOnlyByAnAwsProfileUsesTheQueueItNamesAndSaysSo() throws Exception {
+    try (TestBed bed = new TestBed()) {
+      TestBed.Queues queues = bed.createQueues("profile-", 60);
+      Job job = bed.createJob("team-p", "profile", 3, spec -> {});
+      bed.enqueue(queues, job, 0, 2);
+      Path config = dir.resolve("aws-config");
+      Files.writeString(
+          config,
+          "[profile fanout]\nregion = eu-west-1\nendpoint_url = "
+              + bed.sqsServer.endpoint()
+              + "\n");
+      Path log = dir.resolve("worker.log");
+      Process process =
+          start(
+              Map.of(
+                  "HOME", dir.toString(),
+                  "AWS_CONFIG_FILE", config.toString(),
+                  "AWS_PROFILE", "fanout",
+                  "KUBECONFIG", bed.kube.writeKubeconfig(dir.resolve("kubeconfig")).toString(),
+                  "FANOUT_QUEUE_PREFIX", queues.prefix(),
+                  "FANOUT_HTTP_PORT", "0",
+                  "FANOUT_RECEIVE_WAIT_SECONDS", "2"),
+              log);
+      try {
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .until(() -> "0-2".equals(bed.status(job).getCompletedIndexes()));
+        assertThat(Files.readAllLines(log))
+            .anyMatch(
+                l ->
+                    l.endsWith(
+                        "queue: "
+                            + bed.sqsServer.endpoint()
+                            + " (profile 'fanout' in "
+                            + config
+                            + ")"));
+      } finally {
+        process.destroyForcibly();
+      }
+    }
+  }
+
   private static int port(Path log) throws IOException {
     Matcher m = Pattern.compile("HTTP port (\\d+)").matcher(Files.readString(log));
     assertThat(m.find()).as("the worker logs its port").isTrue();

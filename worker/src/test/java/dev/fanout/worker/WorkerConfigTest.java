@@ -6,15 +6,20 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.fanout.common.config.ConfigException;
 import dev.fanout.common.config.Env;
 import dev.fanout.common.config.Setting;
+import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 class WorkerConfigTest {
+  @TempDir Path home;
 
   @org.junit.jupiter.api.Test
   void everySettingIsInTheConfigurationDocs() {
@@ -27,9 +32,13 @@ class WorkerConfigTest {
 
   @Test
   void defaults() {
-    WorkerConfig config = WorkerConfig.from(new Env(Map.of()));
+    WorkerConfig config = WorkerConfig.from(new Env(Map.of("HOME", home.toString())));
     assertThat(config.sqs().endpoint()).isEqualTo(URI.create("http://localhost:9324"));
     assertThat(config.sqs().region()).isNull();
+    assertThat(config.sqs().description())
+        .isEqualTo(
+            "http://localhost:9324, the operator's embedded queue (no SQS endpoint or AWS region"
+                + " configured)");
     assertThat(config.sqs().names().tasks(config.pool())).isEqualTo("fanout-default");
     assertThat(config.pool()).isEqualTo("default");
     assertThat(config.concurrency()).isEqualTo(4);
@@ -77,6 +86,38 @@ class WorkerConfigTest {
     assertThat(config.sqs().region()).isEqualTo("us-west-2");
   }
 
+  @Test
+  void aRegionInTheAwsProfileWithNoAwsRegionMeansAwsSqsThere() throws IOException {
+    Path config = home.resolve("aws-config");
+    Files.writeString(config, "[profile batch]\nregion = eu-central-1\n");
+
+    WorkerConfig worker =
+        WorkerConfig.from(
+            new Env(
+                Map.of(
+                    "HOME", home.toString(),
+                    "AWS_CONFIG_FILE", config.toString(),
+                    "AWS_PROFILE", "batch")));
+
+    assertThat(worker.sqs().endpoint()).isNull();
+    assertThat(worker.sqs().region()).isEqualTo("eu-central-1");
+    assertThat(worker.sqs().description())
+        .isEqualTo("AWS SQS in eu-central-1 (region from profile 'batch' in " + config + ")");
+  }
+
+  @Test
+  void theProfilesEndpointUrlIsTheQueue() throws IOException {
+    Path config = home.resolve(".aws").resolve("config");
+    Files.createDirectories(config.getParent());
+    Files.writeString(config, "[default]\nendpoint_url = http://ls:4566\n");
+
+    WorkerConfig worker = WorkerConfig.from(new Env(Map.of("HOME", home.toString())));
+
+    assertThat(worker.sqs().endpoint()).isEqualTo(URI.create("http://ls:4566"));
+    assertThat(worker.sqs().description())
+        .isEqualTo("http://ls:4566 (profile 'default' in " + config + ")");
+  }
+
   @ParameterizedTest(name = "{0}={1}")
   @CsvSource(
       delimiter = '|',
@@ -94,9 +135,12 @@ class WorkerConfigTest {
         "FANOUT_QUEUE_PREFIX       | a.b   | FANOUT_QUEUE_PREFIX: queue prefix must be",
         "AWS_ENDPOINT_URL_SQS      | sqs   | AWS_ENDPOINT_URL_SQS: must be an http(s) URL",
         "FANOUT_EXEC_ENABLED       | off   | FANOUT_EXEC_ENABLED: must be true or false",
+        "AWS_ENDPOINT_URL          | ls    | AWS_ENDPOINT_URL: must be an http(s) URL",
+        "AWS_PROFILE               | nope  | AWS_PROFILE: no profile \"nope\"",
       })
   void aBadValueNamesTheVariable(String name, String value, String message) {
-    assertThatThrownBy(() -> WorkerConfig.from(new Env(Map.of(name, value))))
+    assertThatThrownBy(
+            () -> WorkerConfig.from(new Env(Map.of("HOME", home.toString(), name, value))))
         .isInstanceOf(ConfigException.class)
         .hasMessageStartingWith(message);
   }
@@ -108,7 +152,11 @@ class WorkerConfigTest {
         .doesNotHaveDuplicates()
         .contains(
             "AWS_ENDPOINT_URL_SQS",
+            "AWS_ENDPOINT_URL",
             "AWS_REGION",
+            "AWS_PROFILE",
+            "AWS_CONFIG_FILE",
+            "AWS_SHARED_CREDENTIALS_FILE",
             "FANOUT_QUEUE_PREFIX",
             "FANOUT_POOL",
             "FANOUT_WORKER_CONCURRENCY",

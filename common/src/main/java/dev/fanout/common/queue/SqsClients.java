@@ -1,7 +1,6 @@
 package dev.fanout.common.queue;
 
 import java.time.Duration;
-import java.util.Map;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
@@ -15,11 +14,13 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 public final class SqsClients {
   private SqsClients() {}
 
+  /**
+   * The region and endpoint are set explicitly from {@code settings}: {@link SqsLocator} found them
+   * with the SDK's own providers, and the start-up line names them; passing them keeps the client
+   * from asking the instance metadata service again. The profile is handed over too, so that the
+   * SDK's credentials chain and client settings (retries, …) read the same files.
+   */
   public static SqsClient create(SqsSettings settings, int maxConnections) {
-    return create(settings, maxConnections, System.getenv());
-  }
-
-  static SqsClient create(SqsSettings settings, int maxConnections, Map<String, String> env) {
     var builder =
         SqsClient.builder()
             .httpClientBuilder(
@@ -29,9 +30,11 @@ public final class SqsClients {
                     // Long polls wait 20 s on the server.
                     .socketTimeout(Duration.ofSeconds(40)))
             .region(Region.of(settings.effectiveRegion()))
-            .credentialsProvider(credentials(settings, env))
+            .credentialsProvider(credentials(settings))
             .overrideConfiguration(
                 ClientOverrideConfiguration.builder()
+                    .defaultProfileFile(settings.profile().file())
+                    .defaultProfileName(settings.profile().name())
                     .apiCallAttemptTimeout(Duration.ofSeconds(45))
                     .build());
     if (settings.endpoint() != null) {
@@ -41,19 +44,16 @@ public final class SqsClients {
   }
 
   /**
-   * An SQS-compatible server by endpoint needs no real credentials; don't let the SDK's chain go
-   * looking for them (it would ask the EC2 metadata service).
+   * An SQS-compatible server with no credentials configured gets fixed dummy ones: the SDK's chain
+   * would find none and end asking the EC2 metadata service.
    */
-  static AwsCredentialsProvider credentials(SqsSettings settings, Map<String, String> env) {
-    boolean credentialsConfigured =
-        env.containsKey("AWS_ACCESS_KEY_ID")
-            || env.containsKey("AWS_PROFILE")
-            || env.containsKey("AWS_WEB_IDENTITY_TOKEN_FILE")
-            || env.containsKey("AWS_CONTAINER_CREDENTIALS_FULL_URI")
-            || env.containsKey("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
-    if (settings.endpoint() != null && !credentialsConfigured) {
+  static AwsCredentialsProvider credentials(SqsSettings settings) {
+    if (!settings.sdkCredentials()) {
       return StaticCredentialsProvider.create(AwsBasicCredentials.create("fanout", "fanout"));
     }
-    return DefaultCredentialsProvider.builder().build();
+    return DefaultCredentialsProvider.builder()
+        .profileFile(settings.profile().file())
+        .profileName(settings.profile().name())
+        .build();
   }
 }
