@@ -296,7 +296,12 @@ class HelmTestHookIT {
             NS,
             "--reuse-values",
             "--set",
-            "dashboard.enabled=true")
+            "dashboard.enabled=true",
+            // The pool scales itself, so that the operator exports its desired replicas too.
+            "--set",
+            "pools[0].name=default",
+            "--set",
+            "pools[0].autoscaling.enabled=true")
         .outOrFail();
     List<ConfigMap> maps =
         kube.client()
@@ -317,6 +322,20 @@ class HelmTestHookIT {
         }
       }
     }
+    System.out.println("The dashboard queries " + used);
+    assertThat(used).hasSizeGreaterThan(10);
+    // The operator watches the pool's Deployment once the upgrade's Role lets it (it tries every
+    // 10 s), and exports the pool's desired replicas from then on.
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThat(exported())
+                    .as("the operator's and the worker's /metrics")
+                    .containsAll(used));
+  }
+
+  private static Set<String> exported() throws Exception {
     Set<String> exported = new TreeSet<>();
     for (ChildProcess process : List.of(operator, worker)) {
       for (String line : process.get("/metrics").body().lines().toList()) {
@@ -325,9 +344,7 @@ class HelmTestHookIT {
         }
       }
     }
-    System.out.println("The dashboard queries " + used);
-    assertThat(used).hasSizeGreaterThan(10);
-    assertThat(exported).as("the operator's and the worker's /metrics").containsAll(used);
+    return exported;
   }
 
   private static List<Job> jobs() {
