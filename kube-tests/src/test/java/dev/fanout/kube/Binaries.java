@@ -44,6 +44,11 @@ record Binaries(Path dir) {
     return dir.resolve("k8s");
   }
 
+  /** KEDA's ScaledObject CRD, as scripts/control-plane.sh takes it from KEDA's Go module. */
+  Path kedaCrd() {
+    return dir.resolve("crds").resolve("keda.sh_scaledobjects.yaml");
+  }
+
   Path kubectl() {
     return k8s().resolve(VERSION + "-linux-amd64").resolve("kubectl");
   }
