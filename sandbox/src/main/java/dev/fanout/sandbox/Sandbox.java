@@ -181,7 +181,8 @@ final class Sandbox implements AutoCloseable {
 
   /** The live view until every Job finished; true when the deadline came first. */
   private boolean watch(List<JobTracker> jobs, long start) throws InterruptedException {
-    ProgressView view = ProgressView.create(out, jobs, start, terminal);
+    ProgressView view =
+        ProgressView.create(out, jobs, start, terminal ? new TerminalSize(inheritedEnv) : null);
     while (true) {
       poll(jobs);
       long now = System.nanoTime();
