@@ -100,8 +100,15 @@ final class Sandbox implements AutoCloseable {
     String dbUrl = dbUrl();
     line("database", SandboxOptions.hidePassword(dbUrl));
     line("queue", "http://localhost:" + ports[0] + " (ElasticMQ, served by the operator)");
+    if (!options.env().isEmpty()) {
+      line("env", SandboxOptions.shown(options.env()) + " (operator and workers)");
+    }
+    for (Path plugin : options.plugins()) {
+      line("plugin", plugin + " (on the workers' classpath)");
+    }
     ChildProcess operator =
-        processes.startOperator(dbUrl, options.dbUser(), options.dbPassword(), ports[0], ports[1]);
+        processes.startOperator(
+            dbUrl, options.dbUser(), options.dbPassword(), ports[0], ports[1], options.env());
     awaitReady(operator, () -> false);
     ready(operator);
 
@@ -157,9 +164,16 @@ final class Sandbox implements AutoCloseable {
     for (String pool : pools) {
       for (int i = 1; i <= options.workers(); i++) {
         String name = pools.size() == 1 ? "worker-" + i : "worker-" + pool + "-" + i;
-        workers.put(
-            processes.startWorker(name, pool, options.concurrency(), queuePort, ports[next++]),
-            pool);
+        ChildProcess worker =
+            processes.startWorker(
+                name,
+                pool,
+                options.concurrency(),
+                queuePort,
+                ports[next++],
+                options.env(),
+                options.plugins());
+        workers.put(worker, pool);
       }
     }
     for (Map.Entry<ChildProcess, String> w : workers.entrySet()) {

@@ -3,6 +3,8 @@ package dev.fanout.sandbox;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,6 +67,69 @@ class SandboxIT {
         .containsPattern("Stopped the operator and 2 workers in [0-9.]+ s\\.\n")
         .doesNotContain("were killed");
     assertThat(run.exitCode()).as(run.output()).isZero();
+    assertNothingLeft(run);
+  }
+
+  @Test
+  void runsAJobOnTheUsersOwnHandlerWithTheUsersSettings(TestInfo test) throws Exception {
+    Path dir = Files.createDirectories(RUNS.resolve("own-handler"));
+    Path plugin = ShoutHandlerJar.build(dir, ROOT.resolve("worker/target/fanout-worker.jar"));
+    Path manifest =
+        Files.writeString(
+            dir.resolve("shout.yaml"),
+            """
+            apiVersion: fanout.dev/v1alpha1
+            kind: Job
+            metadata: {name: shout}
+            spec:
+              handler: shout
+              tasks: {items: [{word: a}, {word: b}, {word: c}]}
+            """);
+
+    Run run =
+        sandbox(
+            test,
+            Map.of(),
+            "--workers",
+            "1",
+            "--plugin",
+            plugin.toString(),
+            "--env",
+            "FANOUT_LOG_FORMAT=json",
+            manifest.toString());
+
+    assertThat(run.output())
+        .contains("env        FANOUT_LOG_FORMAT=json (operator and workers)")
+        .contains("plugin     " + plugin + " (on the workers' classpath)")
+        .contains("Job default/shout (")
+        .contains("Succeeded, 3 succeeded, 0 failed, of 3")
+        .contains("All 1 Job succeeded.");
+    assertThat(run.exitCode()).as(run.output()).isZero();
+    Path runDir = RUNS.resolve(test.getTestMethod().orElseThrow().getName());
+    ObjectMapper json = new ObjectMapper();
+    List<JsonNode> workerLog = new ArrayList<>();
+    for (String log : List.of("operator.log", "worker-1.log")) {
+      // What the JVM itself prints (Java 24+'s sun.misc.Unsafe warnings) is no log line.
+      List<String> lines =
+          Files.readAllLines(runDir.resolve(log)).stream()
+              .filter(l -> !l.startsWith("WARNING: "))
+              .toList();
+      assertThat(lines).as("%s: FANOUT_LOG_FORMAT=json reached it", log).isNotEmpty();
+      for (String line : lines) {
+        JsonNode parsed = json.readTree(line);
+        assertThat(parsed.isObject()).as("%s: %s", log, line).isTrue();
+        if (log.startsWith("worker")) {
+          workerLog.add(parsed);
+        }
+      }
+    }
+    assertThat(workerLog)
+        .as("the worker found the plugin's handler")
+        .anySatisfy(
+            line -> {
+              assertThat(line.path("message").asText()).startsWith("Task handlers");
+              assertThat(line.path("arguments").toString()).contains("shout");
+            });
     assertNothingLeft(run);
   }
 
