@@ -267,7 +267,8 @@ final class Sandbox implements AutoCloseable {
     out.println(
         kube.kubectlWorks()
             ? "  kubectl get fjob -w"
-            : "  (a fabric8 mock API: fabric8-based tools work; kubectl cannot map its resources)");
+            : "  (fabric8's mock API: programs using the fabric8 client work with it, kubectl"
+                + " does not; scripts/control-plane.sh provisions a real API server)");
     List<ChildProcess> all = new ArrayList<>(List.of(operator));
     all.addAll(workers);
     for (ChildProcess c : all) {
@@ -322,8 +323,9 @@ final class Sandbox implements AutoCloseable {
             child.log()));
   }
 
+  /** A line of the run's header; the lines of a longer text indented under its first. */
   private void line(String what, String text) {
-    out.printf("  %-10s %s%n", what, text);
+    out.printf("  %-10s %s%n", what, text.replace("\n", System.lineSeparator() + " ".repeat(13)));
     out.flush();
   }
 

@@ -46,40 +46,44 @@ public record SandboxOptions(
       """
       Usage: fanout run [options] [manifest files or folders...]
 
-      Runs Fanout with no cluster: a local Kubernetes API with the Job CRD, the real operator
-      and workers as child processes, and the given Jobs (default: examples/hello.yaml), then
-      prints each Job's status and its task rows.
+      Runs Fanout with no cluster: a local Kubernetes API with the Job CRD, the
+      real operator and workers as child processes, and the given Jobs (default:
+      examples/hello.yaml), then prints each Job's status and its task rows.
 
       Options:
-        --workers N         worker processes per pool (default 2)
-        --concurrency N     tasks each worker runs at once, FANOUT_WORKER_CONCURRENCY (default 4)
-        --timeout T         give up after T, e.g. 90s, 10m, 1h (default 10m); exits 1
-        --keep-running      leave everything up after the Jobs finish, until Ctrl-C
-        --plain             print a line log even when stdout is a terminal
-        --jvm MODE          how the operator's and workers' JVMs start: c1 (default; C1 JIT
-                            only, starts faster), cds (c1 and a class-data sharing archive per
-                            jar: faster still, but the first run after a build takes 10-20 s
-                            longer to stop while the JVMs write it), default (java's defaults)
-        --control-plane M   the Kubernetes API: real (kube-apiserver and etcd as local
-                            processes, from scripts/control-plane.sh; kubectl works), mock
-                            (fabric8's mock server: starts faster, no schema checks, no
-                            kubectl), auto (default: real when its binaries are there)
-        --plugin JAR        put JAR on the workers' classpath: task handlers it lists in
-                            META-INF/services/dev.fanout.worker.spi.TaskHandler, or a
-                            library they need (repeatable)
-        --env KEY=VALUE     set a variable of docs/configuration.md for the operator and the
-                            workers, e.g. --env FANOUT_LOG_LEVEL=debug (repeatable)
-        --dir DIR           put the kubeconfig, logs and H2 database here (default: a new
-                            temporary directory)
-        -h, --help          this text
+        --workers N        worker processes per pool (default 2)
+        --concurrency N    tasks each worker runs at once (default 4)
+        --timeout T        give up after T, e.g. 90s, 10m, 1h (default 10m); exits 1
+        --keep-running     leave everything up after the Jobs finish, until Ctrl-C
+        --plain            print a line log even when stdout is a terminal
+        --jvm MODE         how the operator's and workers' JVMs start: c1 (default;
+                           C1 JIT only, starts faster), cds (c1 and a class-data
+                           sharing archive per jar: faster still, but the first run
+                           after a build takes 10-20 s longer to stop while the JVMs
+                           write it), default (java's defaults)
+        --control-plane M  the Kubernetes API: real (kube-apiserver and etcd as local
+                           processes, from scripts/control-plane.sh; kubectl works),
+                           mock (fabric8's mock server: starts faster, no schema
+                           checks, no kubectl), auto (default: real when its
+                           binaries are there)
+        --plugin JAR       put JAR on the workers' classpath (repeatable): task
+                           handlers, each listed in the jar's file
+                           META-INF/services/dev.fanout.worker.spi.TaskHandler,
+                           or a library they need
+        --env KEY=VALUE    give the operator and the workers this variable of
+                           docs/configuration.md, e.g. FANOUT_LOG_LEVEL=debug
+                           (repeatable)
+        --dir DIR          put the kubeconfig, logs and H2 database here (default: a
+                           new temporary directory)
+        -h, --help         this text
 
       Environment:
         FANOUT_DB_URL, FANOUT_DB_USER, FANOUT_DB_PASSWORD
-                            a PostgreSQL (or H2) database for the operator's task rows instead
-                            of an H2 file in the run directory
+                           a PostgreSQL (or H2) database for the operator's task rows
+                           instead of an H2 file in the run directory
 
-      Exit code: 0 when every Job succeeded; 1 when one did not, on a timeout, or when something
-      could not start; 2 for a bad command line.
+      Exit code: 0 when every Job succeeded; 1 when one did not, on a timeout, or
+      when something could not start; 2 for a bad command line.
       """;
 
   public static final int DEFAULT_WORKERS = 2;

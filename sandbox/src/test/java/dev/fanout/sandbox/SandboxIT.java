@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
@@ -200,6 +201,53 @@ class SandboxIT {
         .doesNotContain("operator   ready");
     assertThat(run.exitCode()).isEqualTo(1);
     assertNothingLeft(run);
+  }
+
+  @Test
+  void withoutControlPlaneBinariesSaysHowToGetARealApiServer(TestInfo test) throws Exception {
+    Path empty = Files.createDirectories(RUNS.resolve("no-control-plane"));
+
+    // Only the header matters here: --timeout 2s ends the run before the operator is ready.
+    Run run =
+        sandbox(
+            test,
+            Map.of("FANOUT_KUBEAPITEST_DIR", empty.toString()),
+            "--control-plane",
+            "auto",
+            "--timeout",
+            "2s");
+
+    assertThat(run.output())
+        .contains("kubernetes fabric8's mock API server: no kube-apiserver and etcd under " + empty)
+        .contains("scripts/control-plane.sh builds them once")
+        .contains("--control-plane real")
+        .contains("kubectl works with the")
+        .contains("(fabric8 mock, CRUD, Job CRD)");
+    assertNothingLeft(run);
+  }
+
+  @Test
+  void theLauncherListsItsCommandsAndRunListsEveryOption() throws Exception {
+    Process launcher =
+        new ProcessBuilder("bash", ROOT.resolve("fanout").toString(), "--help")
+            .redirectErrorStream(true)
+            .start();
+    String commands = new String(launcher.getInputStream().readAllBytes());
+    assertThat(launcher.waitFor()).as(commands).isZero();
+    assertThat(commands)
+        .containsPattern("(?m)^  run \\[options\\] \\[manifests\\] +\\S.*$")
+        .containsPattern("(?m)^  help +\\S.*$")
+        .contains("./fanout run --help");
+
+    Process run =
+        new ProcessBuilder(ChildProcess.java(), "-jar", SANDBOX_JAR.toString(), "run", "--help")
+            .redirectErrorStream(true)
+            .start();
+    String options = new String(run.getInputStream().readAllBytes());
+    assertThat(run.waitFor()).as(options).isZero();
+    Set<String> known = new TreeSet<>(SandboxOptions.FLAGS);
+    known.addAll(SandboxOptions.WITH_VALUE);
+    assertThat(known).allSatisfy(option -> assertThat(options).contains(option));
   }
 
   @Test

@@ -113,6 +113,11 @@ class SandboxOptionsTest {
     }
   }
 
+  @Test
+  void theHelpFitsAnEightyColumnTerminal() {
+    assertThat(SandboxOptions.USAGE.lines()).allSatisfy(l -> assertThat(l.length()).isLessThan(80));
+  }
+
   private static Set<String> options(String text) {
     Set<String> found = new TreeSet<>();
     Matcher m = Pattern.compile("(?<![\\w-])(-h|--[a-z][a-z-]*)").matcher(text);
