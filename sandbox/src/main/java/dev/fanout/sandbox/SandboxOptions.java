@@ -111,12 +111,12 @@ public record SandboxOptions(
    */
   static final Map<String, String> SET_BY_THE_SANDBOX =
       Map.of(
-          "KUBECONFIG", "the sandbox points every process at its own Kubernetes API",
-          "FANOUT_HTTP_PORT", "the sandbox gives each process a free port",
-          "FANOUT_SQS_EMBEDDED", "the operator serves the queue in the sandbox",
-          "FANOUT_SQS_EMBEDDED_PORT", "the sandbox picks a free port for the queue",
+          "KUBECONFIG", "every process uses the sandbox's Kubernetes API",
+          "FANOUT_HTTP_PORT", "each process gets a free port",
+          "FANOUT_SQS_EMBEDDED", "the operator serves the queue",
+          "FANOUT_SQS_EMBEDDED_PORT", "the queue gets a free port",
           "AWS_ENDPOINT_URL_SQS", "the workers use the operator's queue",
-          "FANOUT_POOL", "the sandbox starts workers for each pool the Jobs name",
+          "FANOUT_POOL", "each pool the Jobs name gets workers of its own",
           "FANOUT_WORKER_ID", "each worker needs an id of its own",
           "FANOUT_WORKER_CONCURRENCY", "use --concurrency N");
 

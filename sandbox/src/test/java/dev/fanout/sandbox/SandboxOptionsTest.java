@@ -195,7 +195,7 @@ class SandboxOptionsTest {
         "--env FANOUT_LOG_LEVEL|--env must be KEY=VALUE, was \"FANOUT_LOG_LEVEL\" (no =)",
         "--env =debug|--env must be KEY=VALUE with KEY a variable name",
         "--env 9LIVES=1|--env must be KEY=VALUE with KEY a variable name",
-        "--env FANOUT_POOL=gpu|--env FANOUT_POOL: the sandbox sets it itself (the sandbox starts",
+        "--env FANOUT_POOL=gpu|--env FANOUT_POOL: the sandbox sets it itself (each pool the Jobs",
         "--env FANOUT_WORKER_CONCURRENCY=1|--env FANOUT_WORKER_CONCURRENCY: the sandbox sets it"
             + " itself (use --concurrency N)",
         "--env|--env needs a value"
