@@ -52,11 +52,19 @@ public final class FanoutProcesses {
     this.jvm = jvm;
   }
 
-  /** The operator, serving the embedded queue on {@code queuePort}. */
+  /**
+   * The operator, serving the embedded queue on {@code queuePort}, with the user's {@code extra}
+   * settings.
+   */
   ChildProcess startOperator(
-      String dbUrl, String dbUser, String dbPassword, int queuePort, int httpPort)
+      String dbUrl,
+      String dbUser,
+      String dbPassword,
+      int queuePort,
+      int httpPort,
+      Map<String, String> extra)
       throws IOException {
-    Map<String, String> settings = new HashMap<>();
+    Map<String, String> settings = new HashMap<>(extra);
     settings.put("FANOUT_DB_URL", dbUrl);
     if (dbUser != null) {
       settings.put("FANOUT_DB_USER", dbUser);
@@ -79,14 +87,24 @@ public final class FanoutProcesses {
     return start(OPERATOR, layout.operatorJar(), List.of(), OPERATOR, true, env, httpPort);
   }
 
-  /** A worker of {@code pool}, using the operator's queue on {@code queuePort}. */
-  ChildProcess startWorker(String name, String pool, int concurrency, int queuePort, int httpPort)
+  /**
+   * A worker of {@code pool}, using the operator's queue on {@code queuePort}, with the user's
+   * {@code extra} settings and {@code plugins}.
+   */
+  ChildProcess startWorker(
+      String name,
+      String pool,
+      int concurrency,
+      int queuePort,
+      int httpPort,
+      Map<String, String> extra,
+      List<Path> plugins)
       throws IOException {
-    Map<String, String> settings = new HashMap<>();
+    Map<String, String> settings = new HashMap<>(extra);
     settings.put("AWS_ENDPOINT_URL_SQS", "http://localhost:" + queuePort);
     settings.put("FANOUT_POOL", pool);
     settings.put("FANOUT_WORKER_CONCURRENCY", String.valueOf(concurrency));
-    return startWorker(name, settings, List.of(), httpPort);
+    return startWorker(name, settings, plugins, httpPort);
   }
 
   /**

@@ -11,7 +11,10 @@ import java.util.function.Consumer;
  */
 interface LocalKube extends AutoCloseable {
 
-  /** Starts the API server {@code choice} asks for; {@code say} hears why auto chose the mock. */
+  /**
+   * Starts the API server {@code choice} asks for; {@code say} hears why auto chose the mock and
+   * how to get a real one.
+   */
   static LocalKube start(ControlPlane choice, Consumer<String> say) {
     return switch (choice) {
       case MOCK -> new MockApiServer();
@@ -21,7 +24,7 @@ interface LocalKube extends AutoCloseable {
         if (missing == null) {
           yield RealApiServer.start(true);
         }
-        say.accept(missing + "; using fabric8's mock API server instead");
+        say.accept("fabric8's mock API server: " + missing + ".\n" + RealApiServer.HOW_TO_GET_ONE);
         yield new MockApiServer();
       }
     };

@@ -1,15 +1,18 @@
 package dev.fanout.sandbox;
 
 import java.io.PrintStream;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * The live view of the Jobs while they run: on a terminal, one line per Job redrawn in place with a
- * progress bar; elsewhere (a pipe, a file, CI), a plain line whenever a Job's phase or progress
- * changes, at most one a second per Job, and always its final state.
+ * progress bar, fitted to the terminal's width; elsewhere (a pipe, a file, CI), a plain line
+ * whenever a Job's phase or progress changes, at most one a second per Job, and always its final
+ * state.
  */
 abstract sealed class ProgressView {
   protected final PrintStream out;
@@ -22,8 +25,17 @@ abstract sealed class ProgressView {
     this.nameWidth = Math.min(40, jobs.stream().mapToInt(j -> j.ref().length()).max().orElse(10));
   }
 
-  static ProgressView create(PrintStream out, List<JobTracker> jobs, long startNanos, boolean tty) {
-    return tty ? new Terminal(out, jobs, startNanos) : new Lines(out, jobs, startNanos);
+  /**
+   * @param terminal the size of the terminal to redraw the view on, or null for a line log
+   */
+  static ProgressView create(
+      PrintStream out,
+      List<JobTracker> jobs,
+      long startNanos,
+      Supplier<TerminalSize.Size> terminal) {
+    return terminal != null
+        ? new Terminal(out, jobs, startNanos, terminal)
+        : new Lines(out, jobs, startNanos);
   }
 
   /** Shows the trackers' current state. */
@@ -33,11 +45,7 @@ abstract sealed class ProgressView {
   abstract void finish(List<JobTracker> jobs, long nowNanos);
 
   protected String name(JobTracker job) {
-    String ref = job.ref();
-    if (ref.length() > nameWidth) {
-      ref = ref.substring(0, nameWidth - 1) + "~";
-    }
-    return String.format(Locale.ROOT, "%-" + nameWidth + "s", ref);
+    return ProgressRow.cut(job.ref(), nameWidth);
   }
 
   protected static String counts(JobTracker job, long nowNanos) {
@@ -51,41 +59,60 @@ abstract sealed class ProgressView {
         job.rate(nowNanos));
   }
 
-  /** Redraws one line per Job with ANSI cursor movement. */
+  /**
+   * Redraws one line per Job in place with ANSI cursor movement, each fitted to the terminal's
+   * width ({@link ProgressRow}); with more Jobs than rows, the first ones and a line for the rest.
+   * Auto-wrap is off while a frame is drawn, so that even a width read wrong cuts a line short
+   * instead of wrapping it.
+   */
   static final class Terminal extends ProgressView {
-    private static final int BAR = 24;
+    private final Supplier<TerminalSize.Size> size;
     private int drawn;
 
-    Terminal(PrintStream out, List<JobTracker> jobs, long startNanos) {
+    Terminal(
+        PrintStream out, List<JobTracker> jobs, long startNanos, Supplier<TerminalSize.Size> size) {
       super(out, jobs, startNanos);
+      this.size = size;
     }
 
     @Override
     void update(List<JobTracker> jobs, long nowNanos) {
-      StringBuilder sb = new StringBuilder();
+      StringBuilder sb = new StringBuilder("\033[?7l");
       if (drawn > 0) {
         sb.append("\033[").append(drawn).append('F');
       }
-      for (JobTracker job : jobs) {
-        sb.append("\033[2K").append(line(job, nowNanos)).append('\n');
+      List<String> lines = frame(jobs, nowNanos, size.get());
+      for (String line : lines) {
+        sb.append("\033[2K").append(line).append('\n');
       }
-      drawn = jobs.size();
+      // Clears what an earlier, taller frame left below this one.
+      sb.append("\033[J\033[?7h");
+      drawn = lines.size();
       out.print(sb);
       out.flush();
     }
 
-    private String line(JobTracker job, long nowNanos) {
-      int total = job.total();
-      double fraction = total == 0 ? 0 : Math.min(1.0, job.done() / (double) total);
-      // Rounded down: a full bar and 100 % mean every task is done.
-      int filled = (int) Math.floor(fraction * BAR);
-      return name(job)
-          + "  ["
-          + "#".repeat(filled)
-          + "-".repeat(BAR - filled)
-          + "] "
-          + String.format(Locale.ROOT, "%3d%%  ", (int) Math.floor(fraction * 100))
-          + counts(job, nowNanos);
+    /** The lines of one frame: at most one row less than the terminal has, none too wide. */
+    List<String> frame(List<JobTracker> jobs, long nowNanos, TerminalSize.Size size) {
+      // The last column is left free: some terminals wrap as soon as it is written.
+      int columns = Math.max(1, size.columns() - 1);
+      int rows = Math.max(1, size.rows() - 1);
+      List<JobTracker> shown = jobs.size() <= rows ? jobs : jobs.subList(0, rows - 1);
+      List<String> lines = new ArrayList<>();
+      for (JobTracker job : shown) {
+        lines.add(ProgressRow.of(job, nowNanos).fit(nameWidth, columns));
+      }
+      if (shown.size() < jobs.size()) {
+        List<JobTracker> rest = jobs.subList(shown.size(), jobs.size());
+        String more =
+            String.format(
+                Locale.ROOT,
+                "... and %d more Jobs, %d of them finished",
+                rest.size(),
+                rest.stream().filter(JobTracker::finished).count());
+        lines.add(ProgressRow.cut(more, columns).stripTrailing());
+      }
+      return lines;
     }
 
     @Override

@@ -56,10 +56,17 @@ final class RealApiServer implements LocalKube {
         return "cannot list " + k8s + ": " + e.getMessage();
       }
     }
-    return "no kube-apiserver and etcd under "
-        + k8s
-        + " (scripts/control-plane.sh provisions them)";
+    return "no kube-apiserver and etcd under " + k8s;
   }
+
+  /** How to get a real API server, and what it changes, for a run that falls back to the mock. */
+  static final String HOW_TO_GET_ONE =
+      """
+      For a real API server: scripts/control-plane.sh builds them once
+      (needs Go 1.25+; about 20 min on 2 cores), or --control-plane real
+      downloads them (needs internet). With it, kubectl works with the
+      kubeconfig (kubectl get fjob -w), and the CRD's schema and CEL
+      rules check each Job; the mock does neither.""";
 
   /**
    * Starts etcd and kube-apiserver and installs the Job CRD.

@@ -100,8 +100,15 @@ final class Sandbox implements AutoCloseable {
     String dbUrl = dbUrl();
     line("database", SandboxOptions.hidePassword(dbUrl));
     line("queue", "http://localhost:" + ports[0] + " (ElasticMQ, served by the operator)");
+    if (!options.env().isEmpty()) {
+      line("env", SandboxOptions.shown(options.env()) + " (operator and workers)");
+    }
+    for (Path plugin : options.plugins()) {
+      line("plugin", plugin + " (on the workers' classpath)");
+    }
     ChildProcess operator =
-        processes.startOperator(dbUrl, options.dbUser(), options.dbPassword(), ports[0], ports[1]);
+        processes.startOperator(
+            dbUrl, options.dbUser(), options.dbPassword(), ports[0], ports[1], options.env());
     awaitReady(operator, () -> false);
     ready(operator);
 
@@ -157,9 +164,16 @@ final class Sandbox implements AutoCloseable {
     for (String pool : pools) {
       for (int i = 1; i <= options.workers(); i++) {
         String name = pools.size() == 1 ? "worker-" + i : "worker-" + pool + "-" + i;
-        workers.put(
-            processes.startWorker(name, pool, options.concurrency(), queuePort, ports[next++]),
-            pool);
+        ChildProcess worker =
+            processes.startWorker(
+                name,
+                pool,
+                options.concurrency(),
+                queuePort,
+                ports[next++],
+                options.env(),
+                options.plugins());
+        workers.put(worker, pool);
       }
     }
     for (Map.Entry<ChildProcess, String> w : workers.entrySet()) {
@@ -181,7 +195,8 @@ final class Sandbox implements AutoCloseable {
 
   /** The live view until every Job finished; true when the deadline came first. */
   private boolean watch(List<JobTracker> jobs, long start) throws InterruptedException {
-    ProgressView view = ProgressView.create(out, jobs, start, terminal);
+    ProgressView view =
+        ProgressView.create(out, jobs, start, terminal ? new TerminalSize(inheritedEnv) : null);
     while (true) {
       poll(jobs);
       long now = System.nanoTime();
@@ -252,7 +267,8 @@ final class Sandbox implements AutoCloseable {
     out.println(
         kube.kubectlWorks()
             ? "  kubectl get fjob -w"
-            : "  (a fabric8 mock API: fabric8-based tools work; kubectl cannot map its resources)");
+            : "  (fabric8's mock API: programs using the fabric8 client work with it, kubectl"
+                + " does not; scripts/control-plane.sh provisions a real API server)");
     List<ChildProcess> all = new ArrayList<>(List.of(operator));
     all.addAll(workers);
     for (ChildProcess c : all) {
@@ -307,8 +323,9 @@ final class Sandbox implements AutoCloseable {
             child.log()));
   }
 
+  /** A line of the run's header; the lines of a longer text indented under its first. */
   private void line(String what, String text) {
-    out.printf("  %-10s %s%n", what, text);
+    out.printf("  %-10s %s%n", what, text.replace("\n", System.lineSeparator() + " ".repeat(13)));
     out.flush();
   }
 

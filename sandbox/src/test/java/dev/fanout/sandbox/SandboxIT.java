@@ -3,6 +3,8 @@ package dev.fanout.sandbox;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,6 +14,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
@@ -65,6 +68,69 @@ class SandboxIT {
         .containsPattern("Stopped the operator and 2 workers in [0-9.]+ s\\.\n")
         .doesNotContain("were killed");
     assertThat(run.exitCode()).as(run.output()).isZero();
+    assertNothingLeft(run);
+  }
+
+  @Test
+  void runsAJobOnTheUsersOwnHandlerWithTheUsersSettings(TestInfo test) throws Exception {
+    Path dir = Files.createDirectories(RUNS.resolve("own-handler"));
+    Path plugin = ShoutHandlerJar.build(dir, ROOT.resolve("worker/target/fanout-worker.jar"));
+    Path manifest =
+        Files.writeString(
+            dir.resolve("shout.yaml"),
+            """
+            apiVersion: fanout.dev/v1alpha1
+            kind: Job
+            metadata: {name: shout}
+            spec:
+              handler: shout
+              tasks: {items: [{word: a}, {word: b}, {word: c}]}
+            """);
+
+    Run run =
+        sandbox(
+            test,
+            Map.of(),
+            "--workers",
+            "1",
+            "--plugin",
+            plugin.toString(),
+            "--env",
+            "FANOUT_LOG_FORMAT=json",
+            manifest.toString());
+
+    assertThat(run.output())
+        .contains("env        FANOUT_LOG_FORMAT=json (operator and workers)")
+        .contains("plugin     " + plugin + " (on the workers' classpath)")
+        .contains("Job default/shout (")
+        .contains("Succeeded, 3 succeeded, 0 failed, of 3")
+        .contains("All 1 Job succeeded.");
+    assertThat(run.exitCode()).as(run.output()).isZero();
+    Path runDir = RUNS.resolve(test.getTestMethod().orElseThrow().getName());
+    ObjectMapper json = new ObjectMapper();
+    List<JsonNode> workerLog = new ArrayList<>();
+    for (String log : List.of("operator.log", "worker-1.log")) {
+      // What the JVM itself prints (Java 24+'s sun.misc.Unsafe warnings) is no log line.
+      List<String> lines =
+          Files.readAllLines(runDir.resolve(log)).stream()
+              .filter(l -> !l.startsWith("WARNING: "))
+              .toList();
+      assertThat(lines).as("%s: FANOUT_LOG_FORMAT=json reached it", log).isNotEmpty();
+      for (String line : lines) {
+        JsonNode parsed = json.readTree(line);
+        assertThat(parsed.isObject()).as("%s: %s", log, line).isTrue();
+        if (log.startsWith("worker")) {
+          workerLog.add(parsed);
+        }
+      }
+    }
+    assertThat(workerLog)
+        .as("the worker found the plugin's handler")
+        .anySatisfy(
+            line -> {
+              assertThat(line.path("message").asText()).startsWith("Task handlers");
+              assertThat(line.path("arguments").toString()).contains("shout");
+            });
     assertNothingLeft(run);
   }
 
@@ -135,6 +201,53 @@ class SandboxIT {
         .doesNotContain("operator   ready");
     assertThat(run.exitCode()).isEqualTo(1);
     assertNothingLeft(run);
+  }
+
+  @Test
+  void withoutControlPlaneBinariesSaysHowToGetARealApiServer(TestInfo test) throws Exception {
+    Path empty = Files.createDirectories(RUNS.resolve("no-control-plane"));
+
+    // Only the header matters here: --timeout 2s ends the run before the operator is ready.
+    Run run =
+        sandbox(
+            test,
+            Map.of("FANOUT_KUBEAPITEST_DIR", empty.toString()),
+            "--control-plane",
+            "auto",
+            "--timeout",
+            "2s");
+
+    assertThat(run.output())
+        .contains("kubernetes fabric8's mock API server: no kube-apiserver and etcd under " + empty)
+        .contains("scripts/control-plane.sh builds them once")
+        .contains("--control-plane real")
+        .contains("kubectl works with the")
+        .contains("(fabric8 mock, CRUD, Job CRD)");
+    assertNothingLeft(run);
+  }
+
+  @Test
+  void theLauncherListsItsCommandsAndRunListsEveryOption() throws Exception {
+    Process launcher =
+        new ProcessBuilder("bash", ROOT.resolve("fanout").toString(), "--help")
+            .redirectErrorStream(true)
+            .start();
+    String commands = new String(launcher.getInputStream().readAllBytes());
+    assertThat(launcher.waitFor()).as(commands).isZero();
+    assertThat(commands)
+        .containsPattern("(?m)^  run \\[options\\] \\[manifests\\] +\\S.*$")
+        .containsPattern("(?m)^  help +\\S.*$")
+        .contains("./fanout run --help");
+
+    Process run =
+        new ProcessBuilder(ChildProcess.java(), "-jar", SANDBOX_JAR.toString(), "run", "--help")
+            .redirectErrorStream(true)
+            .start();
+    String options = new String(run.getInputStream().readAllBytes());
+    assertThat(run.waitFor()).as(options).isZero();
+    Set<String> known = new TreeSet<>(SandboxOptions.FLAGS);
+    known.addAll(SandboxOptions.WITH_VALUE);
+    assertThat(known).allSatisfy(option -> assertThat(options).contains(option));
   }
 
   @Test
