@@ -44,7 +44,8 @@ final class HandlerInvoker {
 
   /**
    * @param stoppedByShutdown the worker stopped this attempt, so it says nothing about the task
-   * @param started false when the handler was never called: the task's Job had ended
+   * @param started false when the handler was never called: the task's Job had ended, or the worker
+   *     was stopping
    */
   record Invocation(
       TaskResult result,
@@ -77,6 +78,7 @@ final class HandlerInvoker {
 
   private final Clock clock;
   private final Set<Attempt> running = ConcurrentHashMap.newKeySet();
+  private volatile boolean stoppingAll;
 
   /** Recently ended Jobs by UID, with what became of them; a Job that ended stays ended. */
   private final Map<String, String> ended =
@@ -127,6 +129,15 @@ final class HandlerInvoker {
             0,
             false);
       }
+      if (stoppingAll) {
+        // Past the grace period: a task let through just before the stop does not start now.
+        return new Invocation(
+            TaskResult.failure(TaskResult.ERROR, "not started: the worker is stopping"),
+            true,
+            startedAt,
+            0,
+            false);
+      }
       attempt.thread.start();
       if (attempt.stop.get() != null) {
         // Stopped before it started, when an interrupt may not have stuck.
@@ -171,8 +182,12 @@ final class HandlerInvoker {
     }
   }
 
-  /** Stops every running attempt: the worker is shutting down and the grace period is over. */
+  /**
+   * Stops every running attempt, and starts none from now on: the worker is shutting down and the
+   * grace period is over.
+   */
   void stopAll() {
+    stoppingAll = true;
     for (Attempt attempt : running) {
       attempt.stop(Stop.SHUTDOWN);
     }
