@@ -30,7 +30,7 @@ final class HandlerInvoker {
   private static final Logger log = LoggerFactory.getLogger(HandlerInvoker.class);
 
   /** How long a stopped handler gets to clean up (kill its processes) before it is abandoned. */
-  private static final Duration STOP_WAIT = Duration.ofSeconds(10);
+  static final Duration STOP_WAIT = Duration.ofSeconds(10);
 
   private static final int ENDED_JOBS = 1024;
 
@@ -62,6 +62,7 @@ final class HandlerInvoker {
   private static final class Attempt {
     final String jobUid;
     final AtomicReference<Stop> stop = new AtomicReference<>();
+    final CompletableFuture<Stop> stopped = new CompletableFuture<>();
     volatile String jobEnd;
     volatile Thread thread;
 
@@ -72,6 +73,7 @@ final class HandlerInvoker {
     void stop(Stop why) {
       if (stop.compareAndSet(null, why)) {
         thread.interrupt();
+        stopped.complete(why);
       }
     }
   }
@@ -145,7 +147,9 @@ final class HandlerInvoker {
       }
       TaskResult result;
       try {
-        result = done.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        CompletableFuture.anyOf(done, attempt.stopped).get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        // Stopped (shutdown, the Job's end): a handler that ignores it is not waited for forever.
+        result = done.isDone() ? done.get() : awaitStopped(done, task.jobRef(), task.index());
       } catch (TimeoutException e) {
         attempt.stop(Stop.TIMEOUT);
         result = awaitStopped(done, task.jobRef(), task.index());

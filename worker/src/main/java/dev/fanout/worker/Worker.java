@@ -177,7 +177,8 @@ public final class Worker implements AutoCloseable {
       if (!poller.awaitIdle(config.shutdownGrace())) {
         log.info("Grace period over; stopping {} running tasks", invoker.running());
         invoker.stopAll();
-        poller.awaitIdle(FINAL_FLUSH);
+        // A handler that ignores its stop is abandoned after STOP_WAIT, and its task handed back.
+        poller.awaitIdle(HandlerInvoker.STOP_WAIT.plusSeconds(5));
       }
       // The last long poll ends on its own (see TaskPoller.stop) and hands back what it brings.
       poller.join(Duration.ofSeconds(config.receiveWaitSeconds() + 5L));
