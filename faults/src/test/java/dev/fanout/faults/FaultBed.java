@@ -70,6 +70,7 @@ final class FaultBed implements AutoCloseable {
   private final Set<ChildProcess> stoppedOnPurpose = ConcurrentHashMap.newKeySet();
   private final List<ChildProcess> workers = new ArrayList<>();
   private Map<String, String> workerSettings = Map.of();
+  private int visibilitySeconds = VISIBILITY_SECONDS;
   private volatile ChildProcess operator;
   private String scenario = "setup";
   private long scenarioStart = System.nanoTime();
@@ -160,6 +161,33 @@ final class FaultBed implements AutoCloseable {
     return List.copyOf(workers);
   }
 
+  /**
+   * The pool queue's visibility timeout for the workers started from now on (a scenario that must
+   * tell a task handed back at once from one that waited out its timeout wants a long one); {@link
+   * #VISIBILITY_SECONDS} until changed.
+   */
+  void visibilityTimeout(int seconds) {
+    visibilitySeconds = seconds;
+  }
+
+  /**
+   * Stops one worker as Kubernetes stops a pod (scale-in, eviction, rollout): SIGTERM, and a kill
+   * once the bed's grace is over. Returns how long it took to exit.
+   */
+  Duration terminate(ChildProcess worker) {
+    stoppedOnPurpose.add(worker);
+    long start = System.nanoTime();
+    boolean killed = worker.stop(GRACE);
+    Duration took = Duration.ofNanos(System.nanoTime() - start);
+    report(
+        "%s (pid %d) %s %.1f s after SIGTERM",
+        worker.name(),
+        worker.pid(),
+        killed ? "had to be killed" : worker.exitDescription(),
+        seconds(took));
+    return took;
+  }
+
   /** Stops every worker (SIGTERM), so that none takes a task of the next Job. */
   void stopWorkers() {
     stop(List.copyOf(workers));
@@ -181,7 +209,7 @@ final class FaultBed implements AutoCloseable {
         continue;
       }
       if (started.isEmpty()) {
-        sqs.setVisibilityTimeout(POOL, VISIBILITY_SECONDS);
+        sqs.setVisibilityTimeout(POOL, visibilitySeconds);
       }
       ChildProcess worker = launchWorker("worker-" + (i + 1));
       started.add(worker);

@@ -30,7 +30,7 @@ final class HandlerInvoker {
   private static final Logger log = LoggerFactory.getLogger(HandlerInvoker.class);
 
   /** How long a stopped handler gets to clean up (kill its processes) before it is abandoned. */
-  private static final Duration STOP_WAIT = Duration.ofSeconds(10);
+  static final Duration STOP_WAIT = Duration.ofSeconds(10);
 
   private static final int ENDED_JOBS = 1024;
 
@@ -44,7 +44,8 @@ final class HandlerInvoker {
 
   /**
    * @param stoppedByShutdown the worker stopped this attempt, so it says nothing about the task
-   * @param started false when the handler was never called: the task's Job had ended
+   * @param started false when the handler was never called: the task's Job had ended, or the worker
+   *     was stopping
    */
   record Invocation(
       TaskResult result,
@@ -61,6 +62,7 @@ final class HandlerInvoker {
   private static final class Attempt {
     final String jobUid;
     final AtomicReference<Stop> stop = new AtomicReference<>();
+    final CompletableFuture<Stop> stopped = new CompletableFuture<>();
     volatile String jobEnd;
     volatile Thread thread;
 
@@ -71,12 +73,14 @@ final class HandlerInvoker {
     void stop(Stop why) {
       if (stop.compareAndSet(null, why)) {
         thread.interrupt();
+        stopped.complete(why);
       }
     }
   }
 
   private final Clock clock;
   private final Set<Attempt> running = ConcurrentHashMap.newKeySet();
+  private volatile boolean stoppingAll;
 
   /** Recently ended Jobs by UID, with what became of them; a Job that ended stays ended. */
   private final Map<String, String> ended =
@@ -127,6 +131,15 @@ final class HandlerInvoker {
             0,
             false);
       }
+      if (stoppingAll) {
+        // Past the grace period: a task let through just before the stop does not start now.
+        return new Invocation(
+            TaskResult.failure(TaskResult.ERROR, "not started: the worker is stopping"),
+            true,
+            startedAt,
+            0,
+            false);
+      }
       attempt.thread.start();
       if (attempt.stop.get() != null) {
         // Stopped before it started, when an interrupt may not have stuck.
@@ -134,7 +147,9 @@ final class HandlerInvoker {
       }
       TaskResult result;
       try {
-        result = done.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        CompletableFuture.anyOf(done, attempt.stopped).get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        // Stopped (shutdown, the Job's end): a handler that ignores it is not waited for forever.
+        result = done.isDone() ? done.get() : awaitStopped(done, task.jobRef(), task.index());
       } catch (TimeoutException e) {
         attempt.stop(Stop.TIMEOUT);
         result = awaitStopped(done, task.jobRef(), task.index());
@@ -171,8 +186,12 @@ final class HandlerInvoker {
     }
   }
 
-  /** Stops every running attempt: the worker is shutting down and the grace period is over. */
+  /**
+   * Stops every running attempt, and starts none from now on: the worker is shutting down and the
+   * grace period is over.
+   */
   void stopAll() {
+    stoppingAll = true;
     for (Attempt attempt : running) {
       attempt.stop(Stop.SHUTDOWN);
     }

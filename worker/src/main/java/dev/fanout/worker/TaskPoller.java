@@ -40,6 +40,7 @@ final class TaskPoller {
   private final QueueConnector connector;
   private final TaskQueue queue;
   private final TaskRunner runner;
+  private final HandBack handBack;
   private final WorkerMetrics metrics;
   private final int waitSeconds;
   private final Backlog backlog;
@@ -63,6 +64,7 @@ final class TaskPoller {
       QueueConnector connector,
       TaskQueue queue,
       TaskRunner runner,
+      HandBack handBack,
       WorkerMetrics metrics,
       Backlog backlog,
       int concurrency,
@@ -70,6 +72,7 @@ final class TaskPoller {
     this.connector = connector;
     this.queue = queue;
     this.runner = runner;
+    this.handBack = handBack;
     this.metrics = metrics;
     this.backlog = backlog;
     this.backlogLimit = backlogLimit(concurrency);
@@ -150,7 +153,7 @@ final class TaskPoller {
       metrics.received(System.nanoTime() - start);
       slots.release(wanted - messages.size());
       if (stopping) {
-        release(messages);
+        handBack.unstarted(messages);
         slots.release(messages.size());
         return;
       }
@@ -171,17 +174,6 @@ final class TaskPoller {
           active.decrementAndGet();
           slots.release();
         }
-      }
-    }
-  }
-
-  /** Received after the stop: visible again at once, for another worker. */
-  private void release(List<Message> messages) {
-    for (Message message : messages) {
-      try {
-        queue.release(message.receiptHandle());
-      } catch (RuntimeException e) {
-        log.debug("Cannot release message {}: {}", message.messageId(), e.toString());
       }
     }
   }
@@ -239,8 +231,8 @@ final class TaskPoller {
 
   /**
    * Stops receiving. A long poll under way is left to end: cut short, it would live on in the
-   * server and take messages that arrive for the rest of its wait to nobody. What it brings is
-   * released.
+   * server and take messages that arrive for the rest of its wait to nobody, until their visibility
+   * timeout, and count the receipt as an attempt. What it brings is handed back, uncounted.
    */
   void stop() {
     stopping = true;

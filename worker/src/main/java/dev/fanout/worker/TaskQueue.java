@@ -177,10 +177,30 @@ final class TaskQueue {
    * visibility instead would raise the receive count, and so the attempt number, each time.
    */
   void defer(Delivery delivery, int delaySeconds) {
+    sendCopy(delivery, delaySeconds);
+    delete(delivery.receiptHandle());
+  }
+
+  /**
+   * As {@link #defer} with no delay, for a worker that stops: the copy is visible at once. A delete
+   * that fails leaves a duplicate, hidden until its visibility timeout; when it comes back, the
+   * copy has run and it is dropped as already recorded.
+   *
+   * @throws RuntimeException when the copy could not be sent; then nothing was deleted
+   */
+  void handBack(Delivery delivery) {
+    sendCopy(delivery, 0);
+    try {
+      delete(delivery.receiptHandle());
+    } catch (RuntimeException e) {
+      log.debug("Cannot delete message {} handed back: {}", delivery.messageId(), e.toString());
+    }
+  }
+
+  private void sendCopy(Delivery delivery, int delaySeconds) {
     String body = Messages.encode(delivery.unrunCopy());
     int delay = Math.max(0, Math.min(MAX_DELAY_SECONDS, delaySeconds));
     sqs.sendMessage(r -> r.queueUrl(tasksUrl()).messageBody(body).delaySeconds(delay));
-    delete(delivery.receiptHandle());
   }
 
   private static int logFailures(String what, List<BatchResultErrorEntry> failed) {

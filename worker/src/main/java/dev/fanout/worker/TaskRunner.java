@@ -23,7 +23,7 @@ import software.amazon.awssdk.services.sqs.model.Message;
 /**
  * Takes one delivered task from receipt to its end: checks its Job, runs its handler, and routes
  * the outcome — to the status writer when final, back onto the queue after the Job's backoff when
- * another attempt follows.
+ * another attempt follows, back onto the queue uncounted when the worker stops first.
  */
 final class TaskRunner {
   private static final Logger log = LoggerFactory.getLogger(TaskRunner.class);
@@ -40,6 +40,7 @@ final class TaskRunner {
       Heartbeat heartbeat,
       StatusWriter writer,
       TaskLedger ledger,
+      HandBack handBack,
       WorkerMetrics metrics) {}
 
   private final Parts p;
@@ -194,8 +195,7 @@ final class TaskRunner {
   private void run(Delivery d) {
     TaskMessage task = d.task();
     if (stopping.getAsBoolean()) {
-      letGo(d, 0);
-      p.queue().changeVisibility(d, 0);
+      handBack(d, false);
       return;
     }
     if (d.attempt() > 1) {
@@ -217,6 +217,11 @@ final class TaskRunner {
         p.metrics().running().decrementAndGet();
       }
     }
+    if (invocation.stoppedByShutdown()) {
+      // Says nothing about the task: it runs again elsewhere, and this attempt does not count.
+      handBack(d, invocation.started());
+      return;
+    }
     if (!invocation.started()) {
       log.debug("Job {}: ended; dropping task {}", task.jobRef(), task.index());
       p.metrics().skipped(Decision.JOB_FINISHED.skipTag);
@@ -224,11 +229,8 @@ final class TaskRunner {
       p.queue().delete(d.receiptHandle());
       return;
     }
-    if (invocation.stoppedByShutdown()) {
-      log.info("Job {}: task {} stopped by shutdown; releasing it", task.jobRef(), task.index());
-      letGo(d, 0);
-      p.queue().changeVisibility(d, 0);
-      return;
+    if (stopping.getAsBoolean()) {
+      p.handBack().finished();
     }
     TaskResult result = invocation.result();
     Verdict verdict = AttemptPolicy.after(result, d.attempt(), d.maxAttempts(), task.backoff());
@@ -299,6 +301,17 @@ final class TaskRunner {
         log.debug("Job {}: cannot let a copy of task {} go: {}", d.jobRef(), d.task().index(), e);
       }
     }
+  }
+
+  /**
+   * Gives the task back to the queue uncounted, for another worker, as {@link #letGo} gives it up:
+   * the copies of its message that waited for it here go with it.
+   */
+  private void handBack(Delivery d, boolean started) {
+    p.heartbeat().untrack(d);
+    List<Delivery> copies = p.ledger().abandon(d.task().jobUid(), d.task().index());
+    copies.forEach(p.heartbeat()::untrack);
+    p.handBack().task(d, copies, started);
   }
 
   /** A task handed back unrun, with the attempts made so far, for its row. */

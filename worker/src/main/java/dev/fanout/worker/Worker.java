@@ -38,6 +38,7 @@ public final class Worker implements AutoCloseable {
   private final Heartbeat heartbeat;
   private final StatusWriter writer;
   private final HandlerInvoker invoker;
+  private final HandBack handBack;
   private final TaskPoller poller;
   private final HealthServer health;
   private volatile boolean closed;
@@ -71,9 +72,18 @@ public final class Worker implements AutoCloseable {
     metrics.pendingOutcomes(writer::pending);
     invoker = new HandlerInvoker(clock);
     jobs.onEnded(invoker::stopJob);
+    handBack = new HandBack(queue, metrics, clock);
     var parts =
         new TaskRunner.Parts(
-            jobs, HandlerRegistry.load(config), invoker, queue, heartbeat, writer, ledger, metrics);
+            jobs,
+            HandlerRegistry.load(config),
+            invoker,
+            queue,
+            heartbeat,
+            writer,
+            ledger,
+            handBack,
+            metrics);
     // The poller is made after the runner, which asks it whether the worker is stopping.
     TaskPoller[] pollerRef = new TaskPoller[1];
     TaskRunner runner =
@@ -95,6 +105,7 @@ public final class Worker implements AutoCloseable {
             connector,
             queue,
             runner,
+            handBack,
             metrics,
             backlog,
             config.concurrency(),
@@ -147,23 +158,30 @@ public final class Worker implements AutoCloseable {
   }
 
   /**
-   * Stops as SIGTERM asks: no new task, running ones get the grace period (then are killed and
-   * their messages released), finished ones are written and their messages deleted.
+   * Stops as SIGTERM asks (invariant 10, shutdown is not failure): no new task; what it holds but
+   * has not started goes back to the queue at once, uncounted; running tasks get the grace period,
+   * then are stopped and go back the same way; finished ones are written and their messages
+   * deleted.
    */
   public synchronized void shutdown() {
     if (closed) {
       return;
     }
     closed = true;
-    log.info("Shutting down: {} tasks running", invoker.running());
+    long start = System.nanoTime();
+    log.info(
+        "Shutting down: {} tasks running get {} s to finish",
+        invoker.running(),
+        config.shutdownGrace().toSeconds());
     try {
       poller.stop();
       if (!poller.awaitIdle(config.shutdownGrace())) {
-        log.warn("Grace period over; stopping {} running tasks", invoker.running());
+        log.info("Grace period over; stopping {} running tasks", invoker.running());
         invoker.stopAll();
-        poller.awaitIdle(FINAL_FLUSH);
+        // A handler that ignores its stop is abandoned after STOP_WAIT, and its task handed back.
+        poller.awaitIdle(HandlerInvoker.STOP_WAIT.plusSeconds(5));
       }
-      // The last long poll ends on its own (see TaskPoller.stop) and releases what it brings.
+      // The last long poll ends on its own (see TaskPoller.stop) and hands back what it brings.
       poller.join(Duration.ofSeconds(config.receiveWaitSeconds() + 5L));
       writer.drain(FINAL_FLUSH);
     } catch (InterruptedException e) {
@@ -171,7 +189,15 @@ public final class Worker implements AutoCloseable {
     } finally {
       closeAll();
     }
-    log.info("Worker {} stopped", config.workerId());
+    HandBack.Tally tally = handBack.tally();
+    log.info(
+        "Worker {} stopped in {} ms: {} tasks finished within the grace period, {} handed back"
+            + " unstarted, {} handed back stopped (their attempts not counted)",
+        config.workerId(),
+        (System.nanoTime() - start) / 1_000_000,
+        tally.finished(),
+        tally.unstarted(),
+        tally.stopped());
   }
 
   /** Stops at once, writing and releasing nothing, as a killed pod would; for tests. */

@@ -17,9 +17,10 @@ import java.util.function.Supplier;
  * fanout_deliveries_skipped_total{reason}}, {@code fanout_task_duration_seconds}, {@code
  * fanout_receive_latency_seconds}, {@code fanout_task_queue_wait_seconds}, {@code
  * fanout_tasks_running}, {@code fanout_outcomes_pending} and {@code
- * fanout_bad_messages_total{queue="tasks"}} and {@code fanout_job_reads_total} (Jobs read from the
- * API server, not the informer). The status patcher adds {@code fanout_status_writes_total} and
- * {@code fanout_status_conflicts_total}.
+ * fanout_bad_messages_total{queue="tasks"}}, {@code fanout_job_reads_total} (Jobs read from the API
+ * server, not the informer) and {@code fanout_tasks_handed_back_total{reason="shutdown",started}}
+ * (tasks given back to the queue, their attempt not counted, by a stopping worker). The status
+ * patcher adds {@code fanout_status_writes_total} and {@code fanout_status_conflicts_total}.
  */
 final class WorkerMetrics {
   private final MeterRegistry registry;
@@ -30,6 +31,8 @@ final class WorkerMetrics {
   private final AtomicInteger running = new AtomicInteger();
   private final Counter badMessages;
   private final Counter jobReads;
+  private final Counter handedBackStarted;
+  private final Counter handedBackUnstarted;
 
   WorkerMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -86,8 +89,20 @@ final class WorkerMetrics {
         Counter.builder("fanout_job_reads")
             .description("Jobs read from the API server because the informer did not hold them")
             .register(registry);
+    handedBackStarted = handedBack(registry, true);
+    handedBackUnstarted = handedBack(registry, false);
     Gauge.builder("fanout_tasks_running", running, AtomicInteger::get)
         .description("Handlers running now")
+        .register(registry);
+  }
+
+  private static Counter handedBack(MeterRegistry registry, boolean started) {
+    return Counter.builder("fanout_tasks_handed_back")
+        .description(
+            "Tasks a stopping worker gave back to the queue without counting the attempt: stopped"
+                + " after the grace period (started) or never started")
+        .tag("reason", "shutdown")
+        .tag("started", Boolean.toString(started))
         .register(registry);
   }
 
@@ -104,6 +119,10 @@ final class WorkerMetrics {
   void attemptEnded(Outcome.Kind kind, long durationMillis) {
     tasks.get(kind).increment();
     taskDuration.record(Duration.ofMillis(durationMillis));
+  }
+
+  void handedBack(boolean started) {
+    (started ? handedBackStarted : handedBackUnstarted).increment();
   }
 
   void skipped(String reason) {

@@ -9,7 +9,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Test handler {@code count}, registered through ServiceLoader from the test resources: counts how
- * often each task ran, optionally sleeping {@code ms} first.
+ * often each task ran, optionally sleeping {@code ms} first; the first run of each task below index
+ * {@code slow} sleeps {@code slowMs} instead, so that a task stopped once runs quickly the next
+ * time.
  */
 public final class CountingHandler implements TaskHandler {
   private static final Map<String, AtomicInteger> RUNS = new ConcurrentHashMap<>();
@@ -21,9 +23,12 @@ public final class CountingHandler implements TaskHandler {
 
   @Override
   public TaskResult run(TaskContext ctx) throws InterruptedException {
-    RUNS.computeIfAbsent(key(ctx.jobUid(), ctx.index()), k -> new AtomicInteger())
-        .incrementAndGet();
-    Thread.sleep(ctx.longParam("ms", 0));
+    int run =
+        RUNS.computeIfAbsent(key(ctx.jobUid(), ctx.index()), k -> new AtomicInteger())
+            .incrementAndGet();
+    long ms = ctx.longParam("ms", 0);
+    boolean slow = run == 1 && ctx.index() < ctx.longParam("slow", 0);
+    Thread.sleep(slow ? ctx.longParam("slowMs", ms) : ms);
     return TaskResult.success("ran " + ctx.index());
   }
 

@@ -133,6 +133,54 @@ class HandlerInvokerTest {
   }
 
   @Test
+  void afterStopAllNoHandlerStartsAndTheAttemptGoesBackAsStoppedByShutdown() {
+    invoker.stopAll();
+    Invocation late =
+        invoker.invoke(
+            handler(
+                ctx -> {
+                  throw new AssertionError("must not run");
+                }),
+            delivery(600, null));
+    assertThat(late.started()).isFalse();
+    assertThat(late.stoppedByShutdown()).isTrue();
+    assertThat(invoker.running()).isZero();
+  }
+
+  @Test
+  void aHandlerThatIgnoresTheShutdownIsAbandonedAfterTheStopWaitAndStillCountsAsStopped()
+      throws Exception {
+    CompletableFuture<Void> release = new CompletableFuture<>();
+    var invocation =
+        CompletableFuture.supplyAsync(
+            () ->
+                invoker.invoke(
+                    handler(
+                        ctx -> {
+                          while (!release.isDone()) {
+                            try {
+                              release.get();
+                            } catch (InterruptedException ignored) {
+                              // A handler that swallows its interruption.
+                            }
+                          }
+                          return TaskResult.failure("Error", "gave up at last");
+                        }),
+                    delivery(600, null)));
+    await().until(() -> invoker.running() == 1);
+    long start = System.nanoTime();
+    invoker.stopAll();
+    Invocation inv = invocation.get();
+    release.complete(null);
+    assertThat(Duration.ofNanos(System.nanoTime() - start))
+        .as("not the task's 600 s timeout")
+        .isBetween(
+            HandlerInvoker.STOP_WAIT.minusMillis(100), HandlerInvoker.STOP_WAIT.plusSeconds(3));
+    assertThat(inv.stoppedByShutdown()).isTrue();
+    assertThat(invoker.running()).isZero();
+  }
+
+  @Test
   void stopJobStopsOnlyThatJobsAttemptsAndFailsThemForGood() throws Exception {
     ObjectNode params = JsonNodeFactory.instance.objectNode().put("ms", 60_000);
     TaskMessage other =

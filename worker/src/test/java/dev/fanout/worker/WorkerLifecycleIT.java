@@ -20,7 +20,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+import software.amazon.awssdk.services.sqs.model.Message;
+import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
 
 /**
  * Start-up before the queues exist or while SQS cannot be reached, health endpoints, and the two
@@ -135,7 +136,7 @@ class WorkerLifecycleIT {
   }
 
   @Test
-  void shutdownPastTheGraceKillsTasksAndReleasesTheirMessages() throws Exception {
+  void shutdownPastTheGraceKillsTasksAndHandsThemBackWithoutSpendingTheAttempt() throws Exception {
     TestBed.Queues queues = bed.createQueues("kill-", 60);
     Path pids = dir.resolve("pids");
     Job job =
@@ -161,16 +162,21 @@ class WorkerLifecycleIT {
     worker.shutdown();
 
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
-    // Released, not failed: visible again at once, and the status says nothing of it.
-    String visible =
+    // Handed back, not failed: visible again at once, its attempt not counted, and the status
+    // says nothing of it.
+    List<Message> back =
         bed.sqs
-            .getQueueAttributes(
+            .receiveMessage(
                 r ->
                     r.queueUrl(queues.tasksUrl())
-                        .attributeNames(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES))
-            .attributes()
-            .get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES);
-    assertThat(visible).isEqualTo("1");
+                        .maxNumberOfMessages(10)
+                        .messageSystemAttributeNames(
+                            MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT))
+            .messages();
+    assertThat(back).hasSize(1);
+    Delivery next = Delivery.of(back.get(0), 0);
+    assertThat(next.task().index()).isZero();
+    assertThat(next.attempt()).as("the attempt its next delivery makes").isEqualTo(1);
     assertThat(bed.status(job).getFailedIndexes()).isNull();
     for (String pid : Files.readAllLines(pids)) {
       await()
