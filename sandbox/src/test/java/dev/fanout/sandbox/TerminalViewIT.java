@@ -35,6 +35,10 @@ class TerminalViewIT {
   @ParameterizedTest(name = "{0} columns")
   @ValueSource(ints = {80, 60})
   void theProgressLinesFitTheTerminalAndAreRedrawnInPlace(int columns) throws Exception {
+    if (!onPath("tmux") && "1".equals(System.getenv("FANOUT_REQUIRE_TMUX"))) {
+      throw new AssertionError(
+          "FANOUT_REQUIRE_TMUX=1 but tmux is not installed (apt-get install tmux)");
+    }
     assumeTrue(
         onPath("tmux"), "terminal view test skipped: tmux is not installed (apt-get install tmux)");
     Path dir = Files.createDirectories(RUNS.resolve(columns + "-columns"));

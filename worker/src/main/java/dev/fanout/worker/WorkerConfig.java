@@ -74,7 +74,8 @@ public record WorkerConfig(
       new Setting(
           "FANOUT_SHUTDOWN_GRACE_SECONDS",
           "30",
-          "on SIGTERM, how long running tasks may finish before they are killed");
+          "on SIGTERM, how long running tasks may finish before they are stopped and handed back to"
+              + " the queue, their attempt not counted");
   public static final Setting RECEIVE_WAIT_SECONDS =
       new Setting(
           "FANOUT_RECEIVE_WAIT_SECONDS",
