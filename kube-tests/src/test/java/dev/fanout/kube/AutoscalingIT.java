@@ -392,6 +392,50 @@ class AutoscalingIT {
         .doesNotContainKey("fanout.dev/autoscale");
   }
 
+  @Test
+  @Order(9)
+  void aDeploymentWithoutTheAnnotationIsLeftAloneAndABadAnnotationIsAWarning() {
+    Cli kubectl = kube.kubectl();
+    kubectl
+        .run("create", "deployment", "manual", "--image=fanout-worker", "--replicas=3", "-n", NS)
+        .outOrFail();
+    kubectl.run("label", "deployment", "manual", "fanout.dev/pool=default", "-n", NS).outOrFail();
+    kubectl
+        .run(
+            "annotate",
+            "deployment",
+            DEPLOYMENT,
+            "fanout.dev/max-replicas=lots",
+            "--overwrite",
+            "-n",
+            NS)
+        .outOrFail();
+    job("ignored", 1000, null);
+    awaitPhase("ignored", JobPhase.Running);
+    awaitLastEvent(
+        "Warning InvalidAutoscaling: Not scaled: fanout.dev/max-replicas must be an integer, was"
+            + " \"lots\"");
+    int before = replicas();
+    await()
+        .during(Duration.ofSeconds(3))
+        .atMost(Duration.ofSeconds(5))
+        .until(
+            () ->
+                replicas() == before
+                    && kube.client()
+                            .apps()
+                            .deployments()
+                            .inNamespace(NS)
+                            .withName("manual")
+                            .get()
+                            .getSpec()
+                            .getReplicas()
+                        == 3);
+    assertThat(scaledEvents().stream().filter(e -> e.contains("InvalidAutoscaling")).count())
+        .as("said once")
+        .isEqualTo(1);
+  }
+
   private static boolean canI(Cli kubectl, String... args) {
     List<String> all = new ArrayList<>(List.of("auth", "can-i"));
     all.addAll(List.of(args));

@@ -4,6 +4,8 @@ import dev.fanout.api.Job;
 import dev.fanout.common.status.EventRecorder;
 import dev.fanout.operator.queue.QueueAdmin;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReview;
+import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReviewBuilder;
 import io.fabric8.kubernetes.api.model.autoscaling.v1.ScaleBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -68,6 +70,7 @@ public final class PoolScaler implements AutoCloseable {
   private final Map<String, AtomicLong> depthGauges = new ConcurrentHashMap<>();
   private Instant lastDepth = Instant.EPOCH;
   private Instant nextDeploymentsTry = Instant.EPOCH;
+  private boolean toldNotAllowed;
 
   private record OwnWrite(int replicas, Instant at) {}
 
@@ -112,14 +115,26 @@ public final class PoolScaler implements AutoCloseable {
 
   /**
    * The Deployments' informer, started on first use. Without the right to watch Deployments (the
-   * chart grants it only when a pool scales itself) there is nothing to scale: said once, tried
-   * again every 10 s.
+   * chart grants it only when a pool scales itself) there is nothing to scale: asked with a
+   * SelfSubjectAccessReview, so that no request is refused, said once, asked again every 10 s.
    */
   private SharedIndexInformer<Deployment> deployments(Instant now) {
     if (deployments != null || now.isBefore(nextDeploymentsTry)) {
       return deployments;
     }
+    nextDeploymentsTry = now.plus(RETRY_WATCH);
     try {
+      if (!mayWatchDeployments()) {
+        if (!toldNotAllowed) {
+          log.info(
+              "Not scaling worker Deployments: this operator may not watch Deployments in"
+                  + " namespace {} (the chart grants it when a pool has autoscaling enabled);"
+                  + " asking again every 10 s",
+              workersNamespace);
+          toldNotAllowed = true;
+        }
+        return null;
+      }
       deployments =
           client
               .apps()
@@ -129,16 +144,29 @@ public final class PoolScaler implements AutoCloseable {
               .inform();
       log.info("Scaling the annotated worker Deployments of namespace {}", workersNamespace);
     } catch (KubernetesClientException e) {
-      if (nextDeploymentsTry == Instant.EPOCH) {
-        log.info(
-            "Not scaling worker Deployments: cannot watch Deployments in namespace {} ({});"
-                + " trying again every 10 s",
-            workersNamespace,
-            e.getCode() == 403 ? "forbidden" : e.getMessage());
-      }
-      nextDeploymentsTry = now.plus(RETRY_WATCH);
+      log.warn(
+          "Cannot watch Deployments in namespace {}: {}; trying again in 10 s",
+          workersNamespace,
+          e.getMessage());
     }
     return deployments;
+  }
+
+  private boolean mayWatchDeployments() {
+    SelfSubjectAccessReview review =
+        new SelfSubjectAccessReviewBuilder()
+            .withNewSpec()
+            .withNewResourceAttributes()
+            .withNamespace(workersNamespace)
+            .withGroup("apps")
+            .withResource("deployments")
+            .withVerb("watch")
+            .endResourceAttributes()
+            .endSpec()
+            .build();
+    SelfSubjectAccessReview answer =
+        client.authorization().v1().selfSubjectAccessReview().create(review);
+    return answer.getStatus() != null && Boolean.TRUE.equals(answer.getStatus().getAllowed());
   }
 
   private void passSafely() {
