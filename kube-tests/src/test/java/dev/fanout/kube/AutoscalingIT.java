@@ -91,12 +91,7 @@ class AutoscalingIT {
   }
 
   private static Path kubeconfigOf(String account) throws Exception {
-    String token =
-        kube.kubectl()
-            .run("create", "token", account, "-n", NS, "--duration=1h")
-            .outOrFail()
-            .strip();
-    return kube.kubeconfigWithToken(account, token, JOBS_NS);
+    return kube.kubeconfigOfAccount(account, NS, JOBS_NS);
   }
 
   private static int replicas() {
@@ -148,14 +143,7 @@ class AutoscalingIT {
   }
 
   private static void awaitPhase(String name, JobPhase phase) {
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .until(
-            () -> {
-              Job job =
-                  kube.client().resources(Job.class).inNamespace(JOBS_NS).withName(name).get();
-              return job != null && job.getStatus() != null && job.getStatus().getPhase() == phase;
-            });
+    kube.awaitPhase(JOBS_NS, name, phase);
   }
 
   private static String metrics() throws Exception {

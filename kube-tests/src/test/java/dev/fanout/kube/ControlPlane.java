@@ -1,8 +1,12 @@
 package dev.fanout.kube;
 
+import static org.awaitility.Awaitility.await;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.fanout.api.ExampleManifests;
+import dev.fanout.api.Job;
+import dev.fanout.api.JobPhase;
 import io.fabric8.kubeapitest.KubeAPIServer;
 import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
 import io.fabric8.kubernetes.client.Config;
@@ -12,6 +16,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -194,6 +199,31 @@ final class ControlPlane implements ExecutionCondition, BeforeAllCallback, After
 
   void createNamespace(String name) {
     kubectl.run("create", "namespace", name).outOrFail();
+  }
+
+  /**
+   * A kubeconfig with a fresh token ({@code kubectl create token}, 2 h) of that ServiceAccount, as
+   * its pods would get, its context in {@code namespace}.
+   */
+  Path kubeconfigOfAccount(String account, String accountNamespace, String namespace)
+      throws IOException {
+    String token =
+        kubectl
+            .run("create", "token", account, "-n", accountNamespace, "--duration=2h")
+            .outOrFail()
+            .strip();
+    return kubeconfigWithToken(account, token, namespace);
+  }
+
+  /** Waits, 60 s at most, until the Job is in that phase. */
+  void awaitPhase(String namespace, String name, JobPhase phase) {
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () -> {
+              Job job = client().resources(Job.class).inNamespace(namespace).withName(name).get();
+              return job != null && job.getStatus() != null && job.getStatus().getPhase() == phase;
+            });
   }
 
   /**

@@ -354,12 +354,7 @@ class HelmTestHookIT {
   /** A kubeconfig with a token of the release's ServiceAccount of this component. */
   private static Path kubeconfigOf(String component) throws IOException {
     String account = find(ServiceAccount.class, component).getMetadata().getName();
-    String token =
-        kube.kubectl()
-            .run("create", "token", account, "-n", NS, "--duration=1h")
-            .outOrFail()
-            .strip();
-    return kube.kubeconfigWithToken(account, token, NS);
+    return kube.kubeconfigOfAccount(account, NS, NS);
   }
 
   private static void startOperator() throws Exception {

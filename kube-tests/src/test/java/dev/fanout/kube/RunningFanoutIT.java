@@ -100,12 +100,7 @@ class RunningFanoutIT {
 
   /** A kubeconfig with a token of the chart's ServiceAccount, as its pods would get. */
   private static Path kubeconfigOf(String serviceAccount) throws IOException {
-    String token =
-        kube.kubectl()
-            .run("create", "token", serviceAccount, "-n", RELEASE_NS, "--duration=2h")
-            .outOrFail()
-            .strip();
-    return kube.kubeconfigWithToken(serviceAccount, token, JOBS_NS);
+    return kube.kubeconfigOfAccount(serviceAccount, RELEASE_NS, JOBS_NS);
   }
 
   /**
@@ -567,13 +562,7 @@ class RunningFanoutIT {
   }
 
   private static void awaitPhase(String name, JobPhase phase) {
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .until(
-            () -> {
-              Job job = job(name);
-              return job != null && job.getStatus() != null && job.getStatus().getPhase() == phase;
-            });
+    kube.awaitPhase(JOBS_NS, name, phase);
   }
 
   private static JobCondition awaitCondition(String name, String type) {
