@@ -11,9 +11,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The time series of {@code --autoscale-trace FILE}: once a second, the pool's runnable tasks,
- * desired replicas and queue depth from the operator's {@code /metrics}, and the Deployment's
- * replicas and the worker processes running, as CSV ({@link TraceSvg} draws it).
+ * The time series of {@code --autoscale-trace FILE}: once a second and on each change of the
+ * replicas or workers, the pool's runnable tasks, desired replicas and queue depth from the
+ * operator's {@code /metrics}, and the Deployment's replicas and the worker processes running, as
+ * CSV ({@link TraceSvg} draws it).
  */
 final class AutoscaleTrace implements AutoCloseable {
   static final String HEADER =
@@ -30,6 +31,8 @@ final class AutoscaleTrace implements AutoCloseable {
   private final long startNanos;
   private long lastNanos;
   private boolean sampled;
+  private int lastReplicas;
+  private int lastWorkers;
 
   AutoscaleTrace(Path file, ChildProcess operator, String pool, long startNanos)
       throws IOException {
@@ -45,13 +48,19 @@ final class AutoscaleTrace implements AutoCloseable {
     out.newLine();
   }
 
-  /** Writes a row when a second has passed since the last one. */
+  /**
+   * Writes a row when a second has passed since the last one, or at once when the replicas or the
+   * workers changed (so that the trace has every step, the last one too).
+   */
   void sample(long nowNanos, int replicas, int workers) {
-    if (sampled && nowNanos - lastNanos < EVERY_NANOS) {
+    boolean changed = replicas != lastReplicas || workers != lastWorkers;
+    if (sampled && !changed && nowNanos - lastNanos < EVERY_NANOS) {
       return;
     }
     sampled = true;
     lastNanos = nowNanos;
+    lastReplicas = replicas;
+    lastWorkers = workers;
     long[] m = {-1, -1, -1, -1};
     try {
       HttpResponse<String> metrics = operator.get("/metrics");
