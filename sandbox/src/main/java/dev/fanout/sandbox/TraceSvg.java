@@ -71,7 +71,8 @@ public final class TraceSvg {
     double t0 = points.get(0).seconds();
     double t1 = Math.max(t0 + 1, points.get(points.size() - 1).seconds());
     long maxTasks = niceCeiling(points.stream().mapToLong(Point::runnable).max().orElse(1));
-    long maxWorkers = Math.max(1, points.stream().mapToLong(Point::workers).max().orElse(1));
+    // One more than the most workers, so that their line does not hide the tasks' at the top.
+    long maxWorkers = 1 + points.stream().mapToLong(Point::workers).max().orElse(0);
     double pw = W - LEFT - RIGHT;
     double ph = H - TOP - BOTTOM;
     StringBuilder s = new StringBuilder();
