@@ -198,9 +198,12 @@ final class AutoscaledPool implements AutoCloseable {
     }
   }
 
-  /** True once the Deployment went up and is back at 0 replicas with no worker left. */
-  boolean backToZero() {
-    return zeroNanos >= 0;
+  /**
+   * True while the Deployment is at 0 replicas with no worker left: after the Jobs, once it is back
+   * at 0, or at once when it never went up (Jobs that ended without running, say an invalid spec).
+   */
+  boolean idle() {
+    return replicas == 0 && alive == 0;
   }
 
   /**
@@ -217,13 +220,14 @@ final class AutoscaledPool implements AutoCloseable {
       long end = w.endNanos()[0] >= 0 ? w.endNanos()[0] : now;
       workerSeconds += (end - w.startNanos()) / 1e9;
     }
+    if (firstScaleUpNanos < 0) {
+      return "never scaled up: no task of pool " + POOL + " was runnable";
+    }
     String up =
-        firstScaleUpNanos < 0
-            ? "never scaled up"
-            : String.format(
-                Locale.ROOT,
-                "first scale-up %.1f s after the Jobs were created",
-                (firstScaleUpNanos - jobsCreatedNanos) / 1e9);
+        String.format(
+            Locale.ROOT,
+            "first scale-up %.1f s after the Jobs were created",
+            (firstScaleUpNanos - jobsCreatedNanos) / 1e9);
     String zero =
         zeroNanos < 0
             ? "not back to 0 workers"

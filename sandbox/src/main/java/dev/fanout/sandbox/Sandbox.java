@@ -286,7 +286,7 @@ final class Sandbox implements AutoCloseable {
           jobsEndNanos = now;
         }
         // With --autoscale the run goes on until the workers are gone again.
-        if (pool == null || pool.backToZero()) {
+        if (pool == null || pool.idle()) {
           view.finish(jobs, now);
           return false;
         }

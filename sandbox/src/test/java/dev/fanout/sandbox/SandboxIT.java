@@ -207,6 +207,37 @@ class SandboxIT {
   }
 
   @Test
+  void withAutoscaleAJobOfAnotherPoolGetsFixedWorkersAndTheRunEndsWithoutWaiting(TestInfo test)
+      throws Exception {
+    String missing = RealApiServer.missingBinaries();
+    if (missing != null && "1".equals(System.getenv("FANOUT_REQUIRE_CONTROL_PLANE"))) {
+      throw new IllegalStateException("FANOUT_REQUIRE_CONTROL_PLANE=1 but " + missing);
+    }
+    assumeTrue(missing == null, "real control plane skipped: " + missing);
+    Path manifest = Path.of("src/test/resources/autoscale/other-pool.yaml").toAbsolutePath();
+
+    Run run =
+        sandbox(
+            test,
+            Map.of(),
+            "--control-plane",
+            "real",
+            "--autoscale",
+            "--workers",
+            "1",
+            "--timeout",
+            "3m",
+            manifest.toString());
+
+    assertThat(run.output())
+        .contains("Succeeded, 5 succeeded, 0 failed, of 5")
+        .contains("autoscale  never scaled up: no task of pool default was runnable")
+        .doesNotContain("Timed out");
+    assertThat(run.exitCode()).as(run.output()).isZero();
+    assertNothingLeft(run);
+  }
+
+  @Test
   void autoscaleRefusesTheMockApiServerAndSaysHowToGetTheRealOne(TestInfo test) throws Exception {
     Run run = sandbox(test, Map.of(), "--control-plane", "mock", "--autoscale");
 
