@@ -12,6 +12,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.jar.Attributes;
 import java.util.jar.JarFile;
@@ -29,6 +31,7 @@ public final class FanoutProcesses {
   private final Path kubeconfig;
   private final JvmMode jvm;
   private final List<ChildProcess> all = new CopyOnWriteArrayList<>();
+  private final Set<ChildProcess> retired = ConcurrentHashMap.newKeySet();
   private boolean workerArchiveWriter = true;
 
   public static final int RECEIVE_WAIT_SECONDS = 3;
@@ -224,7 +227,18 @@ public final class FanoutProcesses {
 
   /** A process that ended although nobody stopped it, or null. */
   ChildProcess firstDead() {
-    return all.stream().filter(c -> !c.isAlive()).findFirst().orElse(null);
+    return all.stream().filter(c -> !c.isAlive() && !retired.contains(c)).findFirst().orElse(null);
+  }
+
+  /**
+   * Stops a worker that is no longer wanted (a scale-in): SIGTERM now, a kill after {@code grace},
+   * without waiting here. Its end is not a failure of the run.
+   */
+  void retire(ChildProcess child, Duration grace) {
+    retired.add(child);
+    List<ProcessHandle> descendants = child.terminate();
+    long deadline = System.nanoTime() + grace.toNanos();
+    Thread.ofVirtual().start(() -> child.awaitStopped(descendants, deadline));
   }
 
   /** Whether a process will write a class-data sharing archive as it exits. */

@@ -18,6 +18,7 @@ abstract sealed class ProgressView {
   protected final PrintStream out;
   protected final long startNanos;
   protected final int nameWidth;
+  protected volatile String footer;
 
   private ProgressView(PrintStream out, List<JobTracker> jobs, long startNanos) {
     this.out = out;
@@ -36,6 +37,11 @@ abstract sealed class ProgressView {
     return terminal != null
         ? new Terminal(out, jobs, startNanos, terminal)
         : new Lines(out, jobs, startNanos);
+  }
+
+  /** A line under the Jobs (the worker count of {@code --autoscale}), or null for none. */
+  void footer(String text) {
+    footer = text;
   }
 
   /** Shows the trackers' current state. */
@@ -96,7 +102,7 @@ abstract sealed class ProgressView {
     List<String> frame(List<JobTracker> jobs, long nowNanos, TerminalSize.Size size) {
       // The last column is left free: some terminals wrap as soon as it is written.
       int columns = Math.max(1, size.columns() - 1);
-      int rows = Math.max(1, size.rows() - 1);
+      int rows = Math.max(1, size.rows() - 1 - (footer == null ? 0 : 1));
       List<JobTracker> shown = jobs.size() <= rows ? jobs : jobs.subList(0, rows - 1);
       List<String> lines = new ArrayList<>();
       for (JobTracker job : shown) {
@@ -112,6 +118,9 @@ abstract sealed class ProgressView {
                 rest.stream().filter(JobTracker::finished).count());
         lines.add(ProgressRow.cut(more, columns).stripTrailing());
       }
+      if (footer != null) {
+        lines.add(ProgressRow.cut(footer, columns).stripTrailing());
+      }
       return lines;
     }
 
@@ -126,6 +135,7 @@ abstract sealed class ProgressView {
     private static final long MIN_GAP_NANOS = 1_000_000_000L;
     private final Map<JobTracker, String> printed = new HashMap<>();
     private final Map<JobTracker, Long> printedAt = new HashMap<>();
+    private String printedFooter;
 
     Lines(PrintStream out, List<JobTracker> jobs, long startNanos) {
       super(out, jobs, startNanos);
@@ -151,6 +161,11 @@ abstract sealed class ProgressView {
             counts(job, nowNanos));
         printed.put(job, state);
         printedAt.put(job, nowNanos);
+      }
+      String now = footer;
+      if (now != null && !now.equals(printedFooter)) {
+        out.printf(Locale.ROOT, "%7.1fs  %s%n", (nowNanos - startNanos) / 1e9, now);
+        printedFooter = now;
       }
       out.flush();
     }

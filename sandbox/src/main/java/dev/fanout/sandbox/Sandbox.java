@@ -47,6 +47,9 @@ final class Sandbox implements AutoCloseable {
   private final long deadline;
   private volatile LocalKube kube;
   private volatile FanoutProcesses processes;
+  private volatile AutoscaledPool pool;
+  private long jobsCreatedNanos;
+  private long jobsEndNanos;
   private boolean closed;
   private volatile boolean finishedNormally;
 
@@ -90,12 +93,20 @@ final class Sandbox implements AutoCloseable {
         Manifests.read(args.stream().map(layout::resolve).toList());
 
     out.println("Fanout sandbox, run directory " + runDir);
-    kube = LocalKube.start(options.controlPlane(), why -> line("kubernetes", why));
+    LocalKube.ControlPlane controlPlane = options.controlPlane();
+    if (options.autoscale()) {
+      requireRealApiServer(controlPlane);
+      controlPlane = LocalKube.ControlPlane.REAL;
+    }
+    kube = LocalKube.start(controlPlane, why -> line("kubernetes", why));
     Path kubeconfig = kube.writeKubeconfig(runDir.resolve("kubeconfig"));
     line("kubernetes", kube.describe() + ", kubeconfig " + kubeconfig);
     processes = new FanoutProcesses(layout, runDir, inheritedEnv, kubeconfig, options.jvm());
 
-    List<String> pools = workerPools(manifests);
+    List<String> pools = new ArrayList<>(workerPools(manifests));
+    if (options.autoscale()) {
+      pools.remove(AutoscaledPool.POOL);
+    }
     int[] ports = FanoutProcesses.freePorts(2 + pools.size() * options.workers());
     String dbUrl = dbUrl();
     line("database", SandboxOptions.hidePassword(dbUrl));
@@ -106,19 +117,30 @@ final class Sandbox implements AutoCloseable {
     for (Path plugin : options.plugins()) {
       line("plugin", plugin + " (on the workers' classpath)");
     }
+    Map<String, String> operatorEnv = new LinkedHashMap<>(options.env());
+    if (options.autoscale()) {
+      operatorEnv.put("FANOUT_WORKERS_NAMESPACE", AutoscaledPool.NAMESPACE);
+    }
     ChildProcess operator =
         processes.startOperator(
-            dbUrl, options.dbUser(), options.dbPassword(), ports[0], ports[1], options.env());
+            dbUrl, options.dbUser(), options.dbPassword(), ports[0], ports[1], operatorEnv);
     awaitReady(operator, () -> false);
     ready(operator);
+    if (options.autoscale()) {
+      startPool(operator, ports[0], start);
+    }
 
     // The operator creates a pool's queue when it first sees a Job of that pool, and a worker is
     // ready once it finds its queue: so the Jobs go first, then the workers.
     List<JobTracker> jobs = apply(manifests);
+    jobsCreatedNanos = System.nanoTime();
     List<ChildProcess> workers = startWorkers(pools, ports[0], ports, 2, jobs);
     out.println();
 
     boolean timedOut = watch(jobs, start);
+    if (pool != null) {
+      line("autoscale", pool.summary(jobsCreatedNanos, jobsEndNanos));
+    }
     report(jobs, dbUrl, timedOut);
     boolean allSucceeded = !timedOut && jobs.stream().allMatch(JobTracker::succeeded);
     if (options.keepRunning()) {
@@ -126,6 +148,60 @@ final class Sandbox implements AutoCloseable {
     }
     finishedNormally = true;
     return allSucceeded ? 0 : 1;
+  }
+
+  /**
+   * {@code --autoscale} scales a Deployment through its scale subresource, which fabric8's mock
+   * server does not keep: it needs the real one.
+   */
+  private static void requireRealApiServer(LocalKube.ControlPlane controlPlane) {
+    String why =
+        switch (controlPlane) {
+          case MOCK -> "--control-plane mock was given";
+          case AUTO -> RealApiServer.missingBinaries();
+          case REAL -> null; // kube-api-test downloads what is missing
+        };
+    if (why != null) {
+      throw new SandboxException(
+          "--autoscale needs a real kube-apiserver (the operator scales the workers' Deployment"
+              + " through its scale subresource, and fabric8's mock API server loses a Deployment"
+              + " written there), but "
+              + why
+              + ".\n"
+              + RealApiServer.HOW_TO_GET_ONE);
+    }
+  }
+
+  /** The autoscaled Deployment of pool default, before the Jobs, so that the scaler sees both. */
+  private void startPool(ChildProcess operator, int queuePort, long start) throws IOException {
+    AutoscaleTrace trace =
+        options.autoscaleTrace() == null
+            ? null
+            : new AutoscaleTrace(options.autoscaleTrace(), operator, AutoscaledPool.POOL, start);
+    pool =
+        AutoscaledPool.start(
+            kube.client(),
+            processes,
+            STOP_GRACE,
+            options.concurrency(),
+            options.autoscaleMax(),
+            options.autoscaleDelay(),
+            queuePort,
+            options.env(),
+            options.plugins(),
+            trace);
+    line(
+        "workers",
+        String.format(
+            Locale.ROOT,
+            "none yet: Deployment %s/%s (pool %s) scaled by the operator, 0 to %d, down after"
+                + " %d s%s",
+            AutoscaledPool.NAMESPACE,
+            AutoscaledPool.NAME,
+            AutoscaledPool.POOL,
+            options.autoscaleMax(),
+            options.autoscaleDelay().toSeconds(),
+            options.autoscaleTrace() == null ? "" : "; trace " + options.autoscaleTrace()));
   }
 
   /**
@@ -200,10 +276,20 @@ final class Sandbox implements AutoCloseable {
     while (true) {
       poll(jobs);
       long now = System.nanoTime();
+      if (pool != null) {
+        pool.check();
+        view.footer(pool.status());
+      }
       view.update(jobs, now);
       if (jobs.stream().allMatch(JobTracker::finished)) {
-        view.finish(jobs, now);
-        return false;
+        if (jobsEndNanos == 0) {
+          jobsEndNanos = now;
+        }
+        // With --autoscale the run goes on until the workers are gone again.
+        if (pool == null || pool.idle()) {
+          view.finish(jobs, now);
+          return false;
+        }
       }
       ChildProcess dead = processes.firstDead();
       if (dead != null) {
@@ -216,11 +302,14 @@ final class Sandbox implements AutoCloseable {
             "%nTimed out after %s (--timeout); not finished: %s%n",
             format(options.timeout()),
             String.join(
-                ", ",
-                jobs.stream()
-                    .filter(j -> !j.finished())
-                    .map(j -> j.ref() + " " + j.phase())
-                    .toList()));
+                    ", ",
+                    jobs.stream()
+                        .filter(j -> !j.finished())
+                        .map(j -> j.ref() + " " + j.phase())
+                        .toList())
+                + (jobsEndNanos != 0 && pool != null
+                    ? "; " + pool.status() + ", not back to 0"
+                    : ""));
         return true;
       }
       Thread.sleep(POLL_MILLIS);
@@ -353,6 +442,9 @@ final class Sandbox implements AutoCloseable {
       closed = true;
     }
     try {
+      if (pool != null) {
+        pool.close();
+      }
       FanoutProcesses started = processes;
       if (started != null && !started.all().isEmpty()) {
         List<ChildProcess> all = started.all();

@@ -24,6 +24,8 @@ import java.util.regex.Pattern;
  * @param env variables for the operator and the workers, on top of what the sandbox sets
  * @param dir the run directory, or null for a new temporary one
  * @param dbUrl the database to hand the operator, or null for an H2 file in the run directory
+ * @param autoscale whether pool default's workers come from an autoscaled Deployment instead
+ * @param autoscaleTrace where {@code --autoscale} writes its time series, or null
  */
 public record SandboxOptions(
     List<String> manifests,
@@ -40,6 +42,10 @@ public record SandboxOptions(
     String dbUrl,
     String dbUser,
     String dbPassword,
+    boolean autoscale,
+    int autoscaleMax,
+    Duration autoscaleDelay,
+    Path autoscaleTrace,
     boolean help) {
 
   static final String USAGE =
@@ -73,6 +79,17 @@ public record SandboxOptions(
         --env KEY=VALUE    give the operator and the workers this variable of
                            docs/configuration.md, e.g. FANOUT_LOG_LEVEL=debug
                            (repeatable)
+        --autoscale        start no worker: pool default's workers come from a
+                           Deployment the operator scales (0 when idle), which the
+                           sandbox plays as a kubelet would; needs the real API
+                           server (--control-plane real or auto with its binaries)
+        --autoscale-max N  the most workers it may scale to (default 4)
+        --autoscale-delay T
+                           the scale-down delay: how long the demand must stay
+                           lower before workers stop (default 10s)
+        --autoscale-trace FILE
+                           write runnable tasks, queue depth, replicas and
+                           workers once a second as CSV (TraceSvg draws it)
         --dir DIR          put the kubeconfig, logs and H2 database here (default: a
                            new temporary directory)
         -h, --help         this text
@@ -89,9 +106,12 @@ public record SandboxOptions(
   public static final int DEFAULT_WORKERS = 2;
   public static final int DEFAULT_CONCURRENCY = 4;
   public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(10);
+  public static final int DEFAULT_AUTOSCALE_MAX = 4;
+  public static final Duration DEFAULT_AUTOSCALE_DELAY = Duration.ofSeconds(10);
 
   /** The options that take no value. */
-  static final Set<String> FLAGS = Set.of("-h", "--help", "--keep-running", "--plain");
+  static final Set<String> FLAGS =
+      Set.of("-h", "--help", "--keep-running", "--plain", "--autoscale");
 
   /** The options that take a value, as {@code --name value} or {@code --name=value}. */
   static final Set<String> WITH_VALUE =
@@ -103,7 +123,10 @@ public record SandboxOptions(
           "--control-plane",
           "--plugin",
           "--env",
-          "--dir");
+          "--dir",
+          "--autoscale-max",
+          "--autoscale-delay",
+          "--autoscale-trace");
 
   /**
    * The variables the sandbox sets itself to connect its processes, which {@code --env} may not
@@ -150,6 +173,10 @@ public record SandboxOptions(
     Map<String, String> extraEnv = new LinkedHashMap<>();
     boolean help = false;
     Path dir = null;
+    boolean autoscale = false;
+    Integer autoscaleMax = null;
+    Duration autoscaleDelay = null;
+    Path autoscaleTrace = null;
     List<String> rest = new ArrayList<>(args);
     if (!rest.isEmpty() && rest.get(0).equals("run")) {
       rest.remove(0);
@@ -174,6 +201,7 @@ public record SandboxOptions(
         switch (name) {
           case "--keep-running" -> keepRunning = true;
           case "--plain" -> plain = true;
+          case "--autoscale" -> autoscale = true;
           default -> help = true;
         }
       } else if (WITH_VALUE.contains(name)) {
@@ -191,11 +219,25 @@ public record SandboxOptions(
           case "--control-plane" -> controlPlane = LocalKube.ControlPlane.parse(value);
           case "--plugin" -> plugins.add(plugin(value));
           case "--env" -> variable(value, extraEnv);
+          case "--autoscale-max" -> autoscaleMax = number(name, value, 1, 64);
+          case "--autoscale-delay" -> autoscaleDelay = duration(name, value);
+          case "--autoscale-trace" -> autoscaleTrace = Path.of(value).toAbsolutePath();
           default -> dir = Path.of(value);
         }
       } else {
         throw new UsageException("unknown option " + arg);
       }
+    }
+    if (!autoscale && (autoscaleMax != null || autoscaleDelay != null || autoscaleTrace != null)) {
+      throw new UsageException(
+          "--autoscale-max, --autoscale-delay and --autoscale-trace need --autoscale");
+    }
+    if (autoscaleDelay != null && autoscaleDelay.toMillis() % 1000 != 0) {
+      throw new UsageException(
+          "--autoscale-delay must be whole seconds (the Deployment's annotation counts seconds),"
+              + " was \""
+              + autoscaleDelay.toMillis()
+              + "ms\"");
     }
     // --env FANOUT_DB_* counts as if set in the environment: the sandbox reads the rows with it.
     Map<String, String> db = new HashMap<>();
@@ -223,6 +265,10 @@ public record SandboxOptions(
         dbUrl,
         db.get("FANOUT_DB_USER"),
         db.get("FANOUT_DB_PASSWORD"),
+        autoscale,
+        autoscaleMax == null ? DEFAULT_AUTOSCALE_MAX : autoscaleMax,
+        autoscaleDelay == null ? DEFAULT_AUTOSCALE_DELAY : autoscaleDelay,
+        autoscaleTrace,
         help);
   }
 

@@ -57,6 +57,40 @@ class ProgressViewTest {
   }
 
   @Test
+  void theWorkerCountOfAutoscaleIsALineUnderTheJobsThatFitsTheTerminal() {
+    List<JobTracker> jobs = jobs(30);
+    AtomicReference<TerminalSize.Size> size = new AtomicReference<>(new TerminalSize.Size(8, 10));
+    ProgressView view = ProgressView.create(out, jobs, 0, size::get);
+    view.footer("workers 3/4");
+
+    view.update(jobs, 0);
+    List<String> narrow = visibleRows(drained());
+    size.set(new TerminalSize.Size(80, 10));
+    view.update(jobs, 0);
+    List<String> rows = visibleRows(drained());
+
+    assertThat(narrow.get(narrow.size() - 1)).isEqualTo("worker~");
+    assertThat(rows).hasSize(9);
+    assertThat(rows.get(7)).isEqualTo("... and 23 more Jobs, 0 of them finished");
+    assertThat(rows.get(8)).isEqualTo("workers 3/4");
+  }
+
+  @Test
+  void theLineLogPrintsTheWorkerCountWhenItChanges() {
+    List<JobTracker> jobs = jobs(1);
+    ProgressView view = ProgressView.create(out, jobs, 0, null);
+
+    view.footer("workers 0/0");
+    view.update(jobs, 1_000_000_000L);
+    view.update(jobs, 2_000_000_000L);
+    view.footer("workers 2/4");
+    view.update(jobs, 3_000_000_000L);
+
+    assertThat(drained().lines().filter(l -> l.contains("workers")))
+        .containsExactly("    1.0s  workers 0/0", "    3.0s  workers 2/4");
+  }
+
+  @Test
   void theSizeIsWhatSttySaysWhenItKnowsIt() {
     assertThat(TerminalSize.parse("24 80\n")).isEqualTo(new TerminalSize.Size(80, 24));
     assertThat(TerminalSize.parse("0 0")).isNull();

@@ -160,6 +160,98 @@ class SandboxIT {
   }
 
   @Test
+  void withAutoscaleTheWorkersComeFromNoneAndGoBackToNone(TestInfo test) throws Exception {
+    String missing = RealApiServer.missingBinaries();
+    if (missing != null && "1".equals(System.getenv("FANOUT_REQUIRE_CONTROL_PLANE"))) {
+      throw new IllegalStateException("FANOUT_REQUIRE_CONTROL_PLANE=1 but " + missing);
+    }
+    assumeTrue(missing == null, "real control plane skipped: " + missing);
+    Path manifest = Path.of("src/test/resources/autoscale/sleep-200.yaml").toAbsolutePath();
+    Path trace = RUNS.resolve("autoscale-trace.csv");
+
+    Run run =
+        sandbox(
+            test,
+            Map.of(),
+            "--control-plane",
+            "real",
+            "--autoscale",
+            "--autoscale-max",
+            "3",
+            "--autoscale-delay",
+            "3s",
+            "--autoscale-trace",
+            trace.toString(),
+            manifest.toString());
+
+    String out = run.output();
+    assertThat(out)
+        .contains("workers    none yet: Deployment default/fanout-worker-default (pool default)")
+        .containsPattern("(?m)^ +\\d+\\.\\ds  workers [1-3]/3$")
+        .contains("Succeeded, 200 succeeded, 0 failed, of 200")
+        .contains("attempts  1: 200 tasks")
+        .containsPattern(
+            "first scale-up \\d+\\.\\d s after the Jobs were created; [1-9]\\d* workers")
+        .containsPattern("back to 0 workers \\d+\\.\\d s after the last Job finished");
+    assertThat(out.lastIndexOf("workers 0/0"))
+        .as("the count is back to 0/0 after the Job succeeded")
+        .isGreaterThan(out.indexOf("default/sleep-200  Succeeded"));
+    assertThat(run.exitCode()).as(out).isZero();
+    assertNothingLeft(run);
+    List<String> rows = Files.readAllLines(trace);
+    assertThat(rows.get(0)).isEqualTo(AutoscaleTrace.HEADER);
+    assertThat(rows.stream().skip(1).map(r -> r.split(",")[6]))
+        .as("worker processes over time")
+        .contains("3")
+        .endsWith("0");
+  }
+
+  @Test
+  void withAutoscaleAJobOfAnotherPoolGetsFixedWorkersAndTheRunEndsWithoutWaiting(TestInfo test)
+      throws Exception {
+    String missing = RealApiServer.missingBinaries();
+    if (missing != null && "1".equals(System.getenv("FANOUT_REQUIRE_CONTROL_PLANE"))) {
+      throw new IllegalStateException("FANOUT_REQUIRE_CONTROL_PLANE=1 but " + missing);
+    }
+    assumeTrue(missing == null, "real control plane skipped: " + missing);
+    Path manifest = Path.of("src/test/resources/autoscale/other-pool.yaml").toAbsolutePath();
+
+    Run run =
+        sandbox(
+            test,
+            Map.of(),
+            "--control-plane",
+            "real",
+            "--autoscale",
+            "--workers",
+            "1",
+            "--timeout",
+            "3m",
+            manifest.toString());
+
+    assertThat(run.output())
+        .contains("Succeeded, 5 succeeded, 0 failed, of 5")
+        .contains("autoscale  never scaled up: no task of pool default was runnable")
+        .doesNotContain("Timed out");
+    assertThat(run.exitCode()).as(run.output()).isZero();
+    assertNothingLeft(run);
+  }
+
+  @Test
+  void autoscaleRefusesTheMockApiServerAndSaysHowToGetTheRealOne(TestInfo test) throws Exception {
+    Run run = sandbox(test, Map.of(), "--control-plane", "mock", "--autoscale");
+
+    assertThat(run.output())
+        .contains(
+            "--autoscale needs a real kube-apiserver (the operator scales the workers'"
+                + " Deployment through its scale subresource, and fabric8's mock API server loses a"
+                + " Deployment written there), but --control-plane mock was given")
+        .contains("scripts/control-plane.sh builds them once");
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertNothingLeft(run);
+  }
+
+  @Test
   void showsWhyAFailingJobFailedAndExitsOne(TestInfo test) throws Exception {
     Run run =
         sandbox(test, Map.of(), "--workers", "1", ROOT.resolve("examples/fails.yaml").toString());

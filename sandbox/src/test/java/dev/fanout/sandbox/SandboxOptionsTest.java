@@ -91,6 +91,48 @@ class SandboxOptionsTest {
   }
 
   @Test
+  void autoscaleIsOffByDefaultAndTakesAMaximumADelayAndATraceFile() {
+    SandboxOptions off = SandboxOptions.parse(List.of(), Map.of());
+    SandboxOptions on =
+        SandboxOptions.parse(
+            List.of(
+                "--autoscale",
+                "--autoscale-max",
+                "8",
+                "--autoscale-delay=30s",
+                "--autoscale-trace",
+                "t.csv"),
+            Map.of());
+    SandboxOptions defaults = SandboxOptions.parse(List.of("--autoscale"), Map.of());
+
+    assertThat(off.autoscale()).isFalse();
+    assertThat(on.autoscale()).isTrue();
+    assertThat(on.autoscaleMax()).isEqualTo(8);
+    assertThat(on.autoscaleDelay()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(on.autoscaleTrace()).isEqualTo(Path.of("t.csv").toAbsolutePath());
+    assertThat(defaults.autoscaleMax()).isEqualTo(4);
+    assertThat(defaults.autoscaleDelay()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(defaults.autoscaleTrace()).isNull();
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "--autoscale-max 4|--autoscale-max, --autoscale-delay and --autoscale-trace need"
+            + " --autoscale",
+        "--autoscale --autoscale-max 0|--autoscale-max must be a whole number from 1 to 64,"
+            + " was \"0\"",
+        "--autoscale --autoscale-delay 1500ms|--autoscale-delay must be whole seconds (the"
+            + " Deployment's annotation counts seconds), was \"1500ms\""
+      })
+  void badAutoscaleOptionsSayWhatIsWrong(String args, String message) {
+    assertThatThrownBy(() -> SandboxOptions.parse(List.of(args.split(" ")), Map.of()))
+        .isInstanceOf(SandboxOptions.UsageException.class)
+        .hasMessage(message);
+  }
+
+  @Test
   void secretsAreNotShown() {
     assertThat(SandboxOptions.shown(Map.of("FANOUT_LOG_FORMAT", "json")))
         .isEqualTo("FANOUT_LOG_FORMAT=json");
