@@ -5,11 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.fanout.common.config.ConfigException;
 import dev.fanout.common.config.Env;
+import dev.fanout.common.testing.TestHome;
 import java.io.IOException;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -140,20 +139,12 @@ class OperatorConfigTest {
         .containsExactly("default", "gpu", "batch");
   }
 
-  /** The test's home directory, with no AWS files unless a test writes them, and the variables. */
   private Env env(String... pairs) {
-    Map<String, String> vars = new HashMap<>();
-    vars.put("HOME", home.toString());
-    for (int i = 0; i < pairs.length; i += 2) {
-      vars.put(pairs[i], pairs[i + 1]);
-    }
-    return new Env(vars);
+    return new TestHome(home).env(pairs);
   }
 
   private Path write(String relative, String content) throws IOException {
-    Path path = home.resolve(relative);
-    Files.createDirectories(path.getParent());
-    return Files.writeString(path, content);
+    return new TestHome(home).write(relative, content);
   }
 
   @ParameterizedTest(name = "{0}={1}")

@@ -5,15 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.fanout.common.config.ConfigException;
 import dev.fanout.common.config.Env;
+import dev.fanout.common.testing.TestHome;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -224,20 +222,12 @@ class SqsLocatorTest {
         .locate(NAMES, SqsLocator.hasAwsWorkloadIdentity(env));
   }
 
-  /** The test's home directory and the given variables: no other AWS setting. */
   private Env env(String... pairs) {
-    Map<String, String> vars = new HashMap<>();
-    vars.put("HOME", home.toString());
-    for (int i = 0; i < pairs.length; i += 2) {
-      vars.put(pairs[i], pairs[i + 1]);
-    }
-    return new Env(vars);
+    return new TestHome(home).env(pairs);
   }
 
   private Path write(String relative, String content) throws IOException {
-    Path path = home.resolve(relative);
-    Files.createDirectories(path.getParent());
-    return Files.writeString(path, content);
+    return new TestHome(home).write(relative, content);
   }
 
   /**
