@@ -32,6 +32,17 @@ final class FanoutJars {
   static ChildProcess startReady(
       ControlPlane kube, String name, String jar, Map<String, String> env)
       throws IOException, InterruptedException {
+    ChildProcess process = start(kube, name, jar, env);
+    awaitReady(process);
+    return process;
+  }
+
+  /**
+   * Starts {@code java -jar jar} as a pod would run it: configured only by {@code env} (nothing of
+   * this JVM's Fanout, AWS or Kubernetes settings) and its HTTP port, its output in a log file.
+   */
+  static ChildProcess start(ControlPlane kube, String name, String jar, Map<String, String> env)
+      throws IOException {
     int httpPort = FanoutProcesses.freePorts(1)[0];
     Map<String, String> childEnv = ChildProcess.strippedEnvironment(System.getenv());
     childEnv.putAll(env);
@@ -39,12 +50,15 @@ final class FanoutJars {
     // C1 only: several JVMs start on a small machine; these runs are not CPU-bound.
     List<String> java = List.of("-XX:TieredStopAtLevel=1", "-jar", jar(jar).toString());
     Path log = Files.createDirectories(kube.dir()).resolve(name + ".log");
-    ChildProcess process = ChildProcess.start(name, java, false, childEnv, httpPort, log);
+    return ChildProcess.start(name, java, false, childEnv, httpPort, log);
+  }
+
+  /** Waits up to 120 s for the process's /readyz to answer 200. */
+  static void awaitReady(ChildProcess process) throws InterruptedException {
     try {
       process.awaitReady(Duration.ofSeconds(120), "after 120 s", () -> false);
     } catch (SandboxException e) {
       throw new AssertionError(e.getMessage(), e);
     }
-    return process;
   }
 }

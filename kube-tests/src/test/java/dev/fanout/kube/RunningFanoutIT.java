@@ -12,9 +12,7 @@ import dev.fanout.api.JobPhase;
 import dev.fanout.api.TaskFailure;
 import dev.fanout.sandbox.ChildProcess;
 import dev.fanout.sandbox.FanoutProcesses;
-import dev.fanout.sandbox.SandboxException;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -81,7 +79,8 @@ class RunningFanoutIT {
     workerKubeconfig = kubeconfigOf(WORKER_SA);
     queuePort = FanoutProcesses.freePorts(1)[0];
     operator =
-        startJar(
+        FanoutJars.start(
+            kube,
             "operator",
             "operator/target/fanout-operator.jar",
             Map.ofEntries(
@@ -95,40 +94,12 @@ class RunningFanoutIT {
                 // A retried task's second delivery goes to the dead-letter queue, so that the
                 // dead-letter path (and the verbs it needs) runs too.
                 entry("FANOUT_MAX_RECEIVE_COUNT", "1")));
-    awaitReady(operator);
+    FanoutJars.awaitReady(operator);
   }
 
   /** A kubeconfig with a token of the chart's ServiceAccount, as its pods would get. */
   private static Path kubeconfigOf(String serviceAccount) throws IOException {
     return kube.kubeconfigOfAccount(serviceAccount, RELEASE_NS, JOBS_NS);
-  }
-
-  /**
-   * Starts {@code java -jar jar} as a pod would run it: configured only by {@code env} (nothing of
-   * this JVM's Fanout, AWS or Kubernetes settings) and its HTTP port, its output in a log file.
-   */
-  private static ChildProcess startJar(String name, String jar, Map<String, String> env)
-      throws IOException {
-    Path file = ControlPlane.repositoryRoot().resolve(jar);
-    if (!Files.isRegularFile(file)) {
-      throw new AssertionError(file + " is missing: build it (./mvnw -pl kube-tests -am verify)");
-    }
-    int httpPort = FanoutProcesses.freePorts(1)[0];
-    Map<String, String> childEnv = ChildProcess.strippedEnvironment(System.getenv());
-    childEnv.putAll(env);
-    childEnv.put("FANOUT_HTTP_PORT", String.valueOf(httpPort));
-    // C1 only: three JVMs start on a small machine; these runs are not CPU-bound.
-    List<String> java = List.of("-XX:TieredStopAtLevel=1", "-jar", file.toString());
-    Path log = Files.createDirectories(kube.dir()).resolve(name + ".log");
-    return ChildProcess.start(name, java, false, childEnv, httpPort, log);
-  }
-
-  private static void awaitReady(ChildProcess process) throws InterruptedException {
-    try {
-      process.awaitReady(Duration.ofSeconds(120), "after 120 s", () -> false);
-    } catch (SandboxException e) {
-      throw new AssertionError(e.getMessage(), e);
-    }
   }
 
   /** A process's own Prometheus metrics. */
@@ -147,7 +118,8 @@ class RunningFanoutIT {
     }
     for (int i = 1; i <= 2; i++) {
       workers.add(
-          startJar(
+          FanoutJars.start(
+              kube,
               "worker-" + i,
               "worker/target/fanout-worker.jar",
               Map.ofEntries(
@@ -159,7 +131,7 @@ class RunningFanoutIT {
                   entry("FANOUT_RECEIVE_WAIT_SECONDS", "3"))));
     }
     for (ChildProcess worker : workers) {
-      awaitReady(worker);
+      FanoutJars.awaitReady(worker);
     }
   }
 

@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -187,13 +188,19 @@ public final class PoolScaler implements AutoCloseable {
     Map<String, Integer> runnable = Demand.byPool(jobs);
     pools.forEach(pool -> runnable.putIfAbsent(pool, 0));
     SharedIndexInformer<Deployment> watched = deployments(now);
+    Set<String> scaled = new HashSet<>();
     for (Deployment d : watched == null ? List.<Deployment>of() : watched.getStore().list()) {
       String pool = d.getMetadata().getLabels().get(ScalePolicy.POOL_LABEL);
       runnable.putIfAbsent(pool, 0);
       if (ScalePolicy.wanted(d.getMetadata().getAnnotations())) {
+        scaled.add(d.getMetadata().getUid());
         scale(d, pool, runnable.get(pool), now);
       }
     }
+    // A Deployment deleted or no longer annotated leaves no state behind.
+    windows.keySet().retainAll(scaled);
+    ownWrites.keySet().retainAll(scaled);
+    reportedInvalid.keySet().retainAll(scaled);
     runnable.forEach((pool, n) -> gauge(runnableGauges, "fanout_pool_runnable_tasks", pool).set(n));
     if (!now.isBefore(lastDepth.plus(DEPTH_EVERY))) {
       lastDepth = now;
