@@ -116,6 +116,12 @@ public class JobSpec {
   @JsonPropertyDescription("Which worker pool (queue) runs the tasks. Immutable.")
   private String pool;
 
+  @ValidationRule(value = "self == oldSelf", message = "spec.failurePolicy is immutable")
+  @JsonPropertyDescription(
+      "What a failed attempt of an exec task leads to, by its exit code; the first matching rule"
+          + " decides, and with none matching the attempt counts. Immutable.")
+  private FailurePolicy failurePolicy;
+
   public String getHandler() {
     return handler;
   }
@@ -212,6 +218,14 @@ public class JobSpec {
     this.suspend = suspend;
   }
 
+  public FailurePolicy getFailurePolicy() {
+    return failurePolicy;
+  }
+
+  public void setFailurePolicy(FailurePolicy failurePolicy) {
+    this.failurePolicy = failurePolicy;
+  }
+
   public String getPool() {
     return pool;
   }
@@ -253,9 +267,15 @@ public class JobSpec {
     return backoff == null ? new Backoff() : backoff;
   }
 
-  /** Number of tasks, or 0 when neither count nor items is set. */
+  /** Number of tasks to run: the indexes given, else all of count or items; 0 when unset. */
   @JsonIgnore
   public int taskCount() {
+    return taskIndexes().count();
+  }
+
+  /** Size of count or items (the numbering the indexes use), or 0 when neither is set. */
+  @JsonIgnore
+  public int sourceSize() {
     if (tasks == null) {
       return 0;
     }
@@ -263,5 +283,41 @@ public class JobSpec {
       return tasks.getCount();
     }
     return tasks.getItems() == null ? 0 : tasks.getItems().size();
+  }
+
+  /**
+   * The indexes this Job runs: {@code tasks.indexes} within the source, else all of it.
+   *
+   * @throws IllegalArgumentException when tasks.indexes is not in interval form
+   */
+  @JsonIgnore
+  public IndexSet taskIndexes() {
+    int size = sourceSize();
+    IndexSet all = size == 0 ? IndexSet.EMPTY : IndexSet.range(0, size - 1);
+    if (tasks == null || tasks.getIndexes() == null) {
+      return all;
+    }
+    String text = tasks.getIndexes();
+    ParsedIndexes last = parsedIndexes;
+    if (last == null || !last.text().equals(text) || last.size() != size) {
+      IndexSet given = IndexSet.parse(text);
+      last = new ParsedIndexes(text, size, given.minus(given.minus(all)));
+      parsedIndexes = last;
+    }
+    return last.set();
+  }
+
+  /** The last parse of tasks.indexes, kept: workers ask for each task they receive. */
+  private record ParsedIndexes(String text, int size, IndexSet set) {}
+
+  @JsonIgnore private transient volatile ParsedIndexes parsedIndexes;
+
+  /** Whether the Job runs this index (it is within the source and the indexes given). */
+  @JsonIgnore
+  public boolean runsIndex(int index) {
+    if (index < 0 || index >= sourceSize()) {
+      return false;
+    }
+    return tasks.getIndexes() == null || taskIndexes().contains(index);
   }
 }

@@ -11,6 +11,7 @@ import dev.cel.common.CelValidationException;
 import dev.cel.common.types.CelType;
 import dev.cel.common.types.CelTypeProvider;
 import dev.cel.common.types.SimpleType;
+import dev.cel.extensions.CelExtensions;
 import dev.cel.parser.CelStandardMacro;
 import dev.cel.runtime.CelEvaluationException;
 import dev.cel.runtime.CelRuntime;
@@ -44,9 +45,10 @@ final class CelRules {
    *
    * <p>As in Kubernetes, {@code self} and {@code oldSelf} are typed from the schema ({@link
    * CelSchemaTypes}), so a rule naming a field CEL cannot see does not compile. The standard CEL
-   * library and macros ({@code has}, {@code size}, {@code all}, {@code exists}, ...) are available;
-   * Kubernetes' extension libraries (strings, lists, regex, quantity, ...) are not: no rule uses
-   * them yet, and one that did would fail here, loudly.
+   * library and macros ({@code has}, {@code size}, {@code all}, {@code exists}, ...) and the
+   * strings extension library ({@code lastIndexOf}, {@code substring}, ...) are available;
+   * Kubernetes' other extension libraries (lists, regex, quantity, ...) are not: no rule uses them
+   * yet, and one that did would fail here, loudly.
    */
   CelRules(JsonNode openApiSchema) {
     this.rootSchema = openApiSchema;
@@ -115,6 +117,8 @@ final class CelRules {
     return CelFactory.standardCelBuilder()
         .setOptions(OPTIONS)
         .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
+        .addCompilerLibraries(CelExtensions.strings())
+        .addRuntimeLibraries(CelExtensions.strings())
         .setTypeProvider(provider)
         .addVar("self", selfType)
         .addVar("oldSelf", selfType)
