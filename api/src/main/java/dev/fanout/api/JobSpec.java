@@ -33,6 +33,11 @@ import java.util.List;
 @ValidationRule(
     value = "has(self.pool) == has(oldSelf.pool) && (!has(self.pool) || self.pool == oldSelf.pool)",
     message = "spec.pool is immutable")
+@ValidationRule(
+    value =
+        "has(self.failurePolicy) == has(oldSelf.failurePolicy)"
+            + " && (!has(self.failurePolicy) || self.failurePolicy == oldSelf.failurePolicy)",
+    message = "spec.failurePolicy is immutable")
 public class JobSpec {
   public static final int DEFAULT_MAX_ATTEMPTS = 3;
 
@@ -116,7 +121,6 @@ public class JobSpec {
   @JsonPropertyDescription("Which worker pool (queue) runs the tasks. Immutable.")
   private String pool;
 
-  @ValidationRule(value = "self == oldSelf", message = "spec.failurePolicy is immutable")
   @JsonPropertyDescription(
       "What a failed attempt of an exec task leads to, by its exit code; the first matching rule"
           + " decides, and with none matching the attempt counts. Immutable.")

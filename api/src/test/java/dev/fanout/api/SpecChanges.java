@@ -24,6 +24,7 @@ public final class SpecChanges {
   public static final AdmissionError POOL = immutable("spec", "", "pool");
   public static final AdmissionError COMMAND = immutable("spec", "", "command");
   public static final AdmissionError PARAMETERS = immutable("spec", "", "parameters");
+  public static final AdmissionError FAILURE_POLICY = immutable("spec", "", "failurePolicy");
 
   /**
    * Changes of an immutable field: a name, the example it starts from, the change (applied to the
@@ -81,7 +82,33 @@ public final class SpecChanges {
         rejected(
             "parameters added", "hello.yaml", PARAMETERS, (o, n) -> parameters(n).put("ms", 1)),
         rejected(
-            "parameters removed", "sleep-1000.yaml", PARAMETERS, (o, n) -> n.remove("parameters")));
+            "parameters removed", "sleep-1000.yaml", PARAMETERS, (o, n) -> n.remove("parameters")),
+        rejected(
+            "tasks.indexes added", "hello.yaml", TASKS, (o, n) -> tasks(n).put("indexes", "1-3")),
+        rejected(
+            "failurePolicy action changed",
+            "failure-policy.yaml",
+            FAILURE_POLICY,
+            (o, n) ->
+                ((ObjectNode) n.withArray("/failurePolicy/rules").get(0)).put("action", "Count")),
+        rejected(
+            "failurePolicy added",
+            "exec.yaml",
+            FAILURE_POLICY,
+            (o, n) ->
+                n.putObject("failurePolicy")
+                    .putArray("rules")
+                    .addObject()
+                    .put("action", "Ignore")
+                    .putObject("onExitCodes")
+                    .put("operator", "In")
+                    .putArray("values")
+                    .add(143)),
+        rejected(
+            "failurePolicy removed",
+            "failure-policy.yaml",
+            FAILURE_POLICY,
+            (o, n) -> n.remove("failurePolicy")));
   }
 
   /** Changes of mutable fields only: a name, the example, the change; all accepted. */

@@ -15,7 +15,19 @@ record Delivery(
     TaskMessage task,
     int attempt,
     long receivedAtMillis,
-    long sentAtMillis) {
+    long sentAtMillis,
+    int deliveries) {
+
+  /** A delivery whose attempts all counted: as many deliveries as attempts. */
+  Delivery(
+      String messageId,
+      String receiptHandle,
+      TaskMessage task,
+      int attempt,
+      long receivedAtMillis,
+      long sentAtMillis) {
+    this(messageId, receiptHandle, task, attempt, receivedAtMillis, sentAtMillis, attempt);
+  }
 
   /**
    * @throws Messages.BadMessageException when the body is not a task message
@@ -32,7 +44,8 @@ record Delivery(
         task,
         task.attempt(receiveCount),
         nowMillis,
-        sentAt);
+        sentAt,
+        task.deliveries(receiveCount));
   }
 
   private static int parseOr(String value, int fallback) {
@@ -70,11 +83,24 @@ record Delivery(
         TaskChecks.fromSpec(task, spec),
         attempt,
         receivedAtMillis,
-        sentAtMillis);
+        sentAtMillis,
+        deliveries);
   }
 
   /** A copy of the task to send again: this delivery ran nothing, so it costs no attempt. */
   TaskMessage unrunCopy() {
+    return copy(task.priorDeliveries());
+  }
+
+  /**
+   * A copy of the task to send again after an attempt spec.failurePolicy ignores: the attempt is
+   * not counted, its delivery is (toward the queue's receive ceiling).
+   */
+  TaskMessage ignoredCopy() {
+    return copy(deliveries);
+  }
+
+  private TaskMessage copy(int priorDeliveries) {
     TaskMessage t = task;
     return new TaskMessage(
         t.version(),
@@ -89,6 +115,7 @@ record Delivery(
         t.maxAttempts(),
         t.timeoutSeconds(),
         t.backoff(),
-        attempt - 1);
+        attempt - 1,
+        priorDeliveries);
   }
 }

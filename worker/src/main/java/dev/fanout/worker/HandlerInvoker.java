@@ -57,6 +57,11 @@ final class HandlerInvoker {
         TaskResult result, boolean stoppedByShutdown, long startedAtMillis, long durationMillis) {
       this(result, stoppedByShutdown, startedAtMillis, durationMillis, true);
     }
+
+    /** The same run, ending with another result (as a failure-policy rule leaves it). */
+    Invocation withResult(TaskResult other) {
+      return new Invocation(other, stoppedByShutdown, startedAtMillis, durationMillis, started);
+    }
   }
 
   private static final class Attempt {

@@ -28,7 +28,14 @@ final class QueueConnector {
   static final Duration MISSING_PAUSE = Duration.ofSeconds(2);
 
   /** What the SQS API calls refer to; the visibility timeout paces the heartbeat. */
-  record Endpoints(String tasksUrl, String outcomesUrl, int visibilitySeconds) {}
+  /**
+   * @param receiveCeiling the task queue's {@code maxReceiveCount} (its redrive policy): how many
+   *     deliveries of one task the queue allows before it dead-letters it
+   */
+  record Endpoints(String tasksUrl, String outcomesUrl, int visibilitySeconds, int receiveCeiling) {
+    /** What the operator sets when {@code FANOUT_MAX_RECEIVE_COUNT} is not set. */
+    static final int DEFAULT_RECEIVE_CEILING = 100;
+  }
 
   private final SqsClient sqs;
   private final String tasksName;
@@ -104,13 +111,35 @@ final class QueueConnector {
     String outcomesUrl = sqs.getQueueUrl(r -> r.queueName(outcomesName)).queueUrl();
     GetQueueAttributesResponse attributes =
         sqs.getQueueAttributes(
-            r -> r.queueUrl(tasksUrl).attributeNames(QueueAttributeName.VISIBILITY_TIMEOUT));
+            r ->
+                r.queueUrl(tasksUrl)
+                    .attributeNames(
+                        QueueAttributeName.VISIBILITY_TIMEOUT, QueueAttributeName.REDRIVE_POLICY));
     int visibility = 60;
     String value = attributes.attributes().get(QueueAttributeName.VISIBILITY_TIMEOUT);
     if (value != null) {
       visibility = Math.max(1, Integer.parseInt(value));
     }
-    return new Endpoints(tasksUrl, outcomesUrl, visibility);
+    return new Endpoints(
+        tasksUrl,
+        outcomesUrl,
+        visibility,
+        receiveCeiling(attributes.attributes().get(QueueAttributeName.REDRIVE_POLICY)));
+  }
+
+  /** {@code maxReceiveCount} of a redrive policy, or the operator's default when there is none. */
+  static int receiveCeiling(String redrivePolicy) {
+    if (redrivePolicy == null || redrivePolicy.isBlank()) {
+      return Endpoints.DEFAULT_RECEIVE_CEILING;
+    }
+    try {
+      com.fasterxml.jackson.databind.JsonNode count =
+          dev.fanout.common.queue.Messages.mapper().readTree(redrivePolicy).path("maxReceiveCount");
+      int ceiling = count.isTextual() ? Integer.parseInt(count.asText()) : count.asInt(0);
+      return ceiling >= 1 ? ceiling : Endpoints.DEFAULT_RECEIVE_CEILING;
+    } catch (java.io.IOException | NumberFormatException e) {
+      return Endpoints.DEFAULT_RECEIVE_CEILING;
+    }
   }
 
   /** A call on the queue failed: not ready until one succeeds ({@link #answered()}). */

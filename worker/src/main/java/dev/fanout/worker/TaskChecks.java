@@ -23,6 +23,9 @@ final class TaskChecks {
   private static final int MAX_ATTEMPTS = 100;
   private static final int MAX_TIMEOUT_SECONDS = 43200;
 
+  /** The operator's largest FANOUT_MAX_RECEIVE_COUNT. */
+  private static final int MAX_DELIVERIES = 1000;
+
   private TaskChecks() {}
 
   /**
@@ -44,6 +47,9 @@ final class TaskChecks {
     if (task.priorAttempts() < 0 || task.priorAttempts() > MAX_ATTEMPTS) {
       throw impossible("count of earlier attempts", Integer.toString(task.priorAttempts()));
     }
+    if (task.priorDeliveries() < 0 || task.priorDeliveries() > MAX_DELIVERIES) {
+      throw impossible("count of earlier deliveries", Integer.toString(task.priorDeliveries()));
+    }
   }
 
   private static BadMessageException impossible(String what, String value) {
@@ -51,9 +57,16 @@ final class TaskChecks {
         "not a task message: impossible " + what + " " + Messages.preview(value));
   }
 
-  /** Whether the Job has a task of that index. */
+  /** Whether the Job has a task of that index (within its tasks, and its tasks.indexes if set). */
   static boolean hasTask(JobSpec spec, int index) {
-    return spec != null && index >= 0 && index < spec.taskCount();
+    if (spec == null) {
+      return false;
+    }
+    try {
+      return spec.runsIndex(index);
+    } catch (IllegalArgumentException e) {
+      return false; // tasks.indexes the operator refuses (InvalidSpec): nothing runs
+    }
   }
 
   /**
@@ -84,7 +97,8 @@ final class TaskChecks {
         maxAttempts,
         timeout,
         backoff,
-        t.priorAttempts());
+        t.priorAttempts(),
+        t.priorDeliveries());
   }
 
   private static boolean allowed(Backoff b) {

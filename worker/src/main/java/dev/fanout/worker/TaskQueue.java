@@ -2,6 +2,7 @@ package dev.fanout.worker;
 
 import dev.fanout.common.queue.Messages;
 import dev.fanout.common.queue.Outcome;
+import dev.fanout.common.queue.TaskMessage;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -197,8 +198,30 @@ final class TaskQueue {
     }
   }
 
+  /**
+   * Sends the task again after an attempt spec.failurePolicy ignores, then deletes this message:
+   * the copy makes the same attempt again, and carries the deliveries made so far toward the
+   * receive ceiling ({@link Delivery#ignoredCopy()}).
+   */
+  void ignore(Delivery delivery, int delaySeconds) {
+    sendCopy(delivery.ignoredCopy(), delaySeconds);
+    delete(delivery.receiptHandle());
+  }
+
+  /** The task queue's receive ceiling ({@code maxReceiveCount}). */
+  int receiveCeiling() {
+    QueueConnector.Endpoints endpoints = connector.endpoints();
+    return endpoints == null
+        ? QueueConnector.Endpoints.DEFAULT_RECEIVE_CEILING
+        : endpoints.receiveCeiling();
+  }
+
   private void sendCopy(Delivery delivery, int delaySeconds) {
-    String body = Messages.encode(delivery.unrunCopy());
+    sendCopy(delivery.unrunCopy(), delaySeconds);
+  }
+
+  private void sendCopy(TaskMessage copy, int delaySeconds) {
+    String body = Messages.encode(copy);
     int delay = Math.max(0, Math.min(MAX_DELAY_SECONDS, delaySeconds));
     sqs.sendMessage(r -> r.queueUrl(tasksUrl()).messageBody(body).delaySeconds(delay));
   }

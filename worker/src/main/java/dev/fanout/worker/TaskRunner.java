@@ -1,5 +1,6 @@
 package dev.fanout.worker;
 
+import dev.fanout.api.FailurePolicy;
 import dev.fanout.api.Job;
 import dev.fanout.api.TaskFailure;
 import dev.fanout.common.queue.Messages;
@@ -149,7 +150,7 @@ final class TaskRunner {
       if (decision == Decision.WORKER_LOST) {
         failLost(d);
       } else {
-        run(d);
+        run(d, job.getSpec().getFailurePolicy());
       }
     } catch (RuntimeException e) {
       letGo(d, 0);
@@ -192,7 +193,7 @@ final class TaskRunner {
    * Runs the handler and settles the delivery: its outcome goes to the status writer (which then
    * owns the message), or the message is let go for a later attempt.
    */
-  private void run(Delivery d) {
+  private void run(Delivery d, FailurePolicy policy) {
     TaskMessage task = d.task();
     if (stopping.getAsBoolean()) {
       handBack(d, false);
@@ -233,12 +234,30 @@ final class TaskRunner {
       p.handBack().finished();
     }
     TaskResult result = invocation.result();
-    Verdict verdict = AttemptPolicy.after(result, d.attempt(), d.maxAttempts(), task.backoff());
+    Verdict verdict =
+        AttemptPolicy.after(result, d.attempt(), d.maxAttempts(), task.backoff(), policy);
+    if (verdict.kind() == Verdict.Kind.IGNORED && d.deliveries() >= p.queue().receiveCeiling()) {
+      // Bounded all the same: the queue would have dead-lettered a task delivered this often.
+      result =
+          TaskResult.permanentFailure(
+              Reasons.DEAD_LETTERED,
+              "delivered "
+                  + d.deliveries()
+                  + " times, the queue's receive ceiling; its failed attempts were not counted, as "
+                  + verdict.rule()
+                  + " (Ignore) says; last: "
+                  + result.message());
+      invocation = invocation.withResult(result);
+      verdict = new Verdict(Verdict.Kind.FAILED, 0);
+    } else if (verdict.rule() != null && verdict.kind() != Verdict.Kind.IGNORED) {
+      result = byPolicy(result, verdict);
+      invocation = invocation.withResult(result);
+    }
     Outcome.Kind kind =
         switch (verdict.kind()) {
           case SUCCEEDED -> Outcome.Kind.SUCCEEDED;
-          case RETRY -> Outcome.Kind.RETRYING;
-          case FAILED -> Outcome.Kind.FAILED;
+          case RETRY, IGNORED -> Outcome.Kind.RETRYING;
+          case FAILED, FAILED_JOB -> Outcome.Kind.FAILED;
         };
     p.metrics().attemptEnded(kind, invocation.durationMillis());
     Outcome outcome = outcome(d, invocation, kind);
@@ -254,6 +273,19 @@ final class TaskRunner {
             outcome.message(),
             verdict.retryDelaySeconds());
         retry(d, outcome, verdict.retryDelaySeconds());
+      }
+      case IGNORED -> {
+        log.info(
+            "Job {}: task {} attempt {} failed ({}: {}); not counted, as {} (Ignore) says; next"
+                + " attempt in {} s",
+            task.jobRef(),
+            task.index(),
+            d.attempt(),
+            result.reason(),
+            outcome.message(),
+            verdict.rule(),
+            verdict.retryDelaySeconds());
+        ignore(d, outcome, verdict.retryDelaySeconds());
       }
       case SUCCEEDED ->
           p.writer()
@@ -271,6 +303,45 @@ final class TaskRunner {
         p.writer().add(new PendingOutcome(d, failed, outcome));
       }
     }
+  }
+
+  /**
+   * The result as the failure-policy rule that matched it leaves it: FailJob fails the task with
+   * reason FailurePolicy, which the operator turns into the Job's verdict; FailIndex keeps the
+   * reason and names the rule.
+   */
+  private static TaskResult byPolicy(TaskResult result, Verdict verdict) {
+    String code = "exit code " + result.exitCode();
+    if (verdict.kind() == Verdict.Kind.FAILED_JOB) {
+      return new TaskResult(
+          false,
+          false,
+          Reasons.FAILURE_POLICY,
+          code + " matched " + verdict.rule() + " (FailJob); " + result.message(),
+          null,
+          result.exitCode());
+    }
+    return new TaskResult(
+        false,
+        false,
+        result.reason(),
+        code + " matched " + verdict.rule() + " (FailIndex); " + result.message(),
+        null,
+        result.exitCode());
+  }
+
+  /**
+   * An attempt the failure policy does not count: the task goes back as a copy that makes the same
+   * attempt again after the delay (its deliveries still add up toward the receive ceiling).
+   */
+  private void ignore(Delivery d, Outcome outcome, int delaySeconds) {
+    letGo(d, delaySeconds);
+    try {
+      p.queue().sendOutcomes(List.of(outcome));
+    } catch (RuntimeException e) {
+      log.debug("Job {}: cannot report an ignored attempt: {}", d.jobRef(), e.toString());
+    }
+    p.queue().ignore(d, delaySeconds);
   }
 
   private void retry(Delivery d, Outcome outcome, int delaySeconds) {

@@ -53,4 +53,10 @@ public final class Reasons {
 
   /** Stopped because its Job finished or was deleted (task rows only; never counted). */
   public static final String JOB_ENDED = "JobEnded";
+
+  /**
+   * A failure-policy rule with action FailJob matched a failed attempt: the task's failure reason,
+   * and the Job's.
+   */
+  public static final String FAILURE_POLICY = "FailurePolicy";
 }

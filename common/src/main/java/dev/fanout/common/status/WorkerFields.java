@@ -47,17 +47,40 @@ public record WorkerFields(
     }
     List<TaskFailure> keptFailures = new ArrayList<>(failures);
     keptFailures.addAll(failuresNow);
-    if (keptFailures.size() > JobStatus.MAX_FAILURES) {
-      keptFailures =
-          new ArrayList<>(
-              keptFailures.subList(
-                  keptFailures.size() - JobStatus.MAX_FAILURES, keptFailures.size()));
-    }
+    keptFailures = capped(keptFailures);
     return new WorkerFields(
         completed.union(IndexSet.of(succeededNow)),
         failedSet.union(IndexSet.of(failedNow)),
         total,
         List.copyOf(keptFailures));
+  }
+
+  /**
+   * The newest {@link JobStatus#MAX_FAILURES} failures, but the first that failed the Job by its
+   * failure policy stays whatever follows it: the operator reads the Job's verdict from it, and may
+   * see the status only after many more failures.
+   */
+  static List<TaskFailure> capped(List<TaskFailure> failures) {
+    if (failures.size() <= JobStatus.MAX_FAILURES) {
+      return failures;
+    }
+    TaskFailure verdict =
+        failures.stream()
+            .filter(f -> Reasons.FAILURE_POLICY.equals(f.getReason()))
+            .findFirst()
+            .orElse(null);
+    List<TaskFailure> kept = new ArrayList<>();
+    int keep = verdict == null ? JobStatus.MAX_FAILURES : JobStatus.MAX_FAILURES - 1;
+    for (int i = failures.size() - 1; i >= 0 && kept.size() < keep; i--) {
+      if (failures.get(i) != verdict) {
+        kept.add(failures.get(i));
+      }
+    }
+    if (verdict != null) {
+      kept.add(verdict);
+    }
+    java.util.Collections.reverse(kept);
+    return kept;
   }
 
   public int succeeded() {

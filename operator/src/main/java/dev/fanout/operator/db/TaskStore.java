@@ -44,9 +44,10 @@ public final class TaskStore {
   /**
    * Creates the Job's record and all its task rows in one transaction, unless they exist.
    *
+   * @param indexes the indexes of the tasks to run (spec.tasks.indexes, else all)
    * @param params the merged parameters of task i as JSON, or null for every task of a count Job
    */
-  public JobRecord createIfAbsent(JobRecord job, IntFunction<String> params) {
+  public JobRecord createIfAbsent(JobRecord job, IndexSet indexes, IntFunction<String> params) {
     return sessions.fromStatelessTransaction(
         s -> {
           JobRecord existing = s.get(JobRecord.class, job.getUid());
@@ -54,7 +55,7 @@ public final class TaskStore {
             return existing;
           }
           s.insert(job);
-          s.doWork(c -> insertRows(c, job, params));
+          s.doWork(c -> insertRows(c, job, indexes, params));
           return job;
         });
   }
@@ -63,20 +64,24 @@ public final class TaskStore {
    * The rows as {@link TaskRow} would insert them, in plain JDBC batches: at 100,000 rows, going
    * through the entity took twice as long, all of it before the first task could be sent.
    */
-  private static void insertRows(Connection c, JobRecord job, IntFunction<String> params)
+  private static void insertRows(
+      Connection c, JobRecord job, IndexSet indexes, IntFunction<String> params)
       throws SQLException {
     try (PreparedStatement insert =
         c.prepareStatement(
             "insert into fanout_task (job_uid, task_index, params, state, attempts)"
                 + " values (?, ?, ?, ?, 0)")) {
-      for (int i = 0; i < job.getTotal(); i++) {
-        insert.setString(1, job.getUid());
-        insert.setInt(2, i);
-        insert.setString(3, params == null ? null : params.apply(i));
-        insert.setString(4, TaskState.PENDING.name());
-        insert.addBatch();
-        if (i % INSERT_BATCH == INSERT_BATCH - 1) {
-          insert.executeBatch();
+      int batched = 0;
+      for (int[] run : indexes.intervals()) {
+        for (int i = run[0]; i <= run[1]; i++) {
+          insert.setString(1, job.getUid());
+          insert.setInt(2, i);
+          insert.setString(3, params == null ? null : params.apply(i));
+          insert.setString(4, TaskState.PENDING.name());
+          insert.addBatch();
+          if (++batched % INSERT_BATCH == 0) {
+            insert.executeBatch();
+          }
         }
       }
       insert.executeBatch();

@@ -1,9 +1,11 @@
 package dev.fanout.operator.reconcile;
 
+import dev.fanout.api.IndexSet;
 import dev.fanout.api.JobCondition;
 import dev.fanout.api.JobPhase;
 import dev.fanout.api.JobSpec;
 import dev.fanout.api.JobStatus;
+import dev.fanout.api.TaskFailure;
 import dev.fanout.common.status.Reasons;
 import java.time.Duration;
 import java.time.Instant;
@@ -35,6 +37,13 @@ public final class JobPhases {
     }
     if (!problems.isEmpty()) {
       return new Decision(JobPhase.Failed, Reasons.INVALID_SPEC, String.join("; ", problems));
+    }
+    TaskFailure byPolicy = failedJobByPolicy(status);
+    if (byPolicy != null) {
+      return new Decision(
+          JobPhase.Failed,
+          Reasons.FAILURE_POLICY,
+          "task " + byPolicy.getIndex() + " failed: " + byPolicy.getMessage());
     }
     int total = spec.taskCount();
     int succeeded = status == null ? 0 : status.completed().count();
@@ -73,6 +82,25 @@ public final class JobPhases {
               + " s)");
     }
     return new Decision(JobPhase.Running, null, null);
+  }
+
+  /**
+   * The failed task whose attempt a FailJob rule of spec.failurePolicy matched (its reason is
+   * FailurePolicy, and the workers keep it among the failures), or null.
+   */
+  static TaskFailure failedJobByPolicy(JobStatus status) {
+    if (status == null || status.getFailures() == null) {
+      return null;
+    }
+    IndexSet failed = status.failedSet();
+    for (TaskFailure f : status.getFailures()) {
+      if (Reasons.FAILURE_POLICY.equals(f.getReason())
+          && f.getIndex() != null
+          && failed.contains(f.getIndex())) {
+        return f;
+      }
+    }
+    return null;
   }
 
   /** Time until the active deadline, or null when the Job has none or has not started. */

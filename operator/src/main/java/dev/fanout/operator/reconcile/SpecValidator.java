@@ -3,6 +3,10 @@ package dev.fanout.operator.reconcile;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fanout.api.Backoff;
+import dev.fanout.api.ExitCodes;
+import dev.fanout.api.FailurePolicy;
+import dev.fanout.api.FailurePolicyRule;
+import dev.fanout.api.IndexSet;
 import dev.fanout.api.JobSpec;
 import dev.fanout.api.TaskSource;
 import dev.fanout.common.queue.Messages;
@@ -35,6 +39,7 @@ public final class SpecValidator {
       problems.add("spec.handler is required");
     }
     tasks(spec.getTasks(), problems);
+    failurePolicy(spec.getFailurePolicy(), problems);
     if (spec.getParameters() != null && !spec.getParameters().isObject()) {
       problems.add("spec.parameters must be an object");
     }
@@ -86,6 +91,82 @@ public final class SpecValidator {
     return problems;
   }
 
+  /** spec.tasks.indexes, when given: interval form, each index among the {@code size} tasks. */
+  private static void indexes(String indexes, int size, List<String> problems) {
+    if (indexes == null) {
+      return;
+    }
+    if (indexes.length() > TaskSource.INDEXES_MAX_LENGTH) {
+      problems.add(
+          "spec.tasks.indexes is "
+              + indexes.length()
+              + " characters long; at most "
+              + TaskSource.INDEXES_MAX_LENGTH
+              + " allowed");
+      return;
+    }
+    IndexSet given;
+    try {
+      given = IndexSet.parse(indexes);
+    } catch (IllegalArgumentException e) {
+      problems.add("spec.tasks.indexes: " + e.getMessage());
+      return;
+    }
+    if (given.isEmpty()) {
+      problems.add("spec.tasks.indexes must name at least one index");
+      return;
+    }
+    List<int[]> runs = given.intervals();
+    int last = runs.get(runs.size() - 1)[1];
+    if (last >= size) {
+      problems.add(
+          "spec.tasks.indexes must lie within the tasks (0-" + (size - 1) + "), has " + last);
+    }
+  }
+
+  /** spec.failurePolicy, as the CRD's schema has it. */
+  private static void failurePolicy(FailurePolicy policy, List<String> problems) {
+    if (policy == null) {
+      return;
+    }
+    List<FailurePolicyRule> rules = policy.getRules();
+    if (rules == null || rules.isEmpty() || rules.size() > FailurePolicy.MAX_RULES) {
+      problems.add(
+          "spec.failurePolicy.rules must hold 1 to "
+              + FailurePolicy.MAX_RULES
+              + " rules, has "
+              + (rules == null ? 0 : rules.size()));
+      return;
+    }
+    for (int i = 0; i < rules.size(); i++) {
+      String at = "spec.failurePolicy.rules[" + i + "]";
+      FailurePolicyRule rule = rules.get(i);
+      if (rule == null || rule.getAction() == null) {
+        problems.add(at + ".action is required (FailJob, FailIndex, Ignore or Count)");
+        continue;
+      }
+      ExitCodes codes = rule.getOnExitCodes();
+      if (codes == null || codes.getOperator() == null) {
+        problems.add(at + ".onExitCodes.operator is required (In or NotIn)");
+        continue;
+      }
+      List<Integer> values = codes.getValues();
+      if (values == null || values.isEmpty() || values.size() > ExitCodes.MAX_VALUES) {
+        problems.add(at + ".onExitCodes.values must hold 1 to " + ExitCodes.MAX_VALUES + " codes");
+        continue;
+      }
+      for (Integer v : values) {
+        if (v == null || v < 1 || v > 255) {
+          problems.add(at + ".onExitCodes.values must lie in 1..255, has " + v);
+          break;
+        }
+      }
+      if (new java.util.HashSet<>(values).size() != values.size()) {
+        problems.add(at + ".onExitCodes.values must not repeat a value");
+      }
+    }
+  }
+
   private static void tasks(TaskSource tasks, List<String> problems) {
     if (tasks == null) {
       problems.add("spec.tasks is required");
@@ -97,9 +178,11 @@ public final class SpecValidator {
     }
     if (tasks.getCount() != null) {
       range(problems, "spec.tasks.count", tasks.getCount(), 1, TaskSource.MAX_COUNT);
+      indexes(tasks.getIndexes(), tasks.getCount(), problems);
       return;
     }
     List<ObjectNode> items = tasks.getItems();
+    indexes(tasks.getIndexes(), items.size(), problems);
     if (items.isEmpty() || items.size() > TaskSource.MAX_ITEMS) {
       problems.add(
           "spec.tasks.items must hold 1 to "

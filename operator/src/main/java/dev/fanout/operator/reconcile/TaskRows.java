@@ -43,6 +43,7 @@ final class TaskRows {
                   spec.effectivePool(),
                   spec.taskCount(),
                   immutableHash(spec)),
+              spec.taskIndexes(),
               params(spec));
       return List.of();
     }

@@ -115,8 +115,7 @@ public final class ExecHandler implements TaskHandler {
       if (code == 0) {
         return TaskResult.success(TaskFailure.truncate(text));
       }
-      return TaskResult.failure(
-          TaskResult.ERROR, TaskFailure.truncate("exit code " + code + ": " + text));
+      return TaskResult.exited(code, TaskFailure.truncate("exit code " + code + ": " + text));
     } catch (InterruptedException e) {
       reap(tree, ctx);
       throw e;
