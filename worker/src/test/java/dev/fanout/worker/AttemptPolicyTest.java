@@ -3,11 +3,16 @@ package dev.fanout.worker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.fanout.api.Backoff;
+import dev.fanout.api.ExitCodes;
+import dev.fanout.api.FailurePolicy;
+import dev.fanout.api.FailurePolicyRule;
 import dev.fanout.worker.AttemptPolicy.Verdict;
 import dev.fanout.worker.spi.TaskResult;
+import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+@SuppressWarnings("unchecked")
 class AttemptPolicyTest {
 
   @ParameterizedTest(name = "{0} on attempt {1} of {2} -> {3} after {4} s")
@@ -46,5 +51,76 @@ class AttemptPolicyTest {
   void aMissingBackoffMeansTheDefault(int attempt, int delay) {
     Verdict verdict = AttemptPolicy.after(TaskResult.failure("Error", ""), attempt, 10, null);
     assertThat(verdict.retryDelaySeconds()).isEqualTo(delay);
+  }
+
+  static FailurePolicy policy(Object... actionOperatorValues) {
+    List<FailurePolicyRule> rules = new java.util.ArrayList<>();
+    for (int i = 0; i < actionOperatorValues.length; i += 3) {
+      rules.add(
+          new FailurePolicyRule(
+              (FailurePolicyRule.Action) actionOperatorValues[i],
+              new ExitCodes(
+                  (ExitCodes.Operator) actionOperatorValues[i + 1],
+                  (List<Integer>) actionOperatorValues[i + 2])));
+    }
+    return new FailurePolicy(rules);
+  }
+
+  static final FailurePolicy RULES =
+      policy(
+          FailurePolicyRule.Action.FailJob,
+          ExitCodes.Operator.In,
+          List.of(42),
+          FailurePolicyRule.Action.Ignore,
+          ExitCodes.Operator.In,
+          List.of(143, 137),
+          FailurePolicyRule.Action.Count,
+          ExitCodes.Operator.In,
+          List.of(3),
+          FailurePolicyRule.Action.FailIndex,
+          ExitCodes.Operator.NotIn,
+          List.of(1, 2));
+
+  @ParameterizedTest(name = "exit code {0} on attempt {1} of 3 -> {2} by rule {3}")
+  @CsvSource(
+      nullValues = "NULL",
+      value = {
+        "42,   1, FAILED_JOB, 0,    0",
+        "143,  1, IGNORED,    1,    1",
+        "137,  3, IGNORED,    1,    4",
+        "3,    1, RETRY,      NULL, 1",
+        "3,    3, FAILED,     NULL, 0",
+        "9,    1, FAILED,     3,    0",
+        "1,    1, RETRY,      NULL, 1",
+        "2,    3, FAILED,     NULL, 0",
+        "NULL, 1, RETRY,      NULL, 1",
+      })
+  void theFirstMatchingRuleDecides(
+      Integer exitCode, int attempt, Verdict.Kind kind, Integer rule, int delay) {
+    TaskResult result =
+        exitCode == null
+            ? TaskResult.failure("Timeout", "timed out")
+            : TaskResult.exited(exitCode, "exit code " + exitCode);
+    assertThat(AttemptPolicy.after(result, attempt, 3, new Backoff(1, 2.0, 300), RULES))
+        .isEqualTo(
+            new Verdict(
+                kind, delay, rule == null ? null : "spec.failurePolicy.rules[" + rule + "]"));
+  }
+
+  @org.junit.jupiter.api.Test
+  void withoutAPolicyAnExitCodeIsAnOrdinaryFailure() {
+    assertThat(AttemptPolicy.after(TaskResult.exited(42, "x"), 1, 3, null, null))
+        .isEqualTo(new Verdict(Verdict.Kind.RETRY, 1));
+  }
+
+  @org.junit.jupiter.api.Test
+  void anIgnoredAttemptWaitsAtMostWhatSqsCanDelayAMessage() {
+    FailurePolicy ignore =
+        policy(FailurePolicyRule.Action.Ignore, ExitCodes.Operator.In, List.of(143));
+    assertThat(
+            AttemptPolicy.after(
+                    TaskResult.exited(143, "x"), 5, 10, new Backoff(300, 2.0, 43200), ignore)
+                .retryDelaySeconds())
+        .isEqualTo(AttemptPolicy.MAX_IGNORE_DELAY_SECONDS);
   }
 }

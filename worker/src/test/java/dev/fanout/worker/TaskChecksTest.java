@@ -61,6 +61,19 @@ class TaskChecksTest {
   }
 
   @org.junit.jupiter.api.Test
+  void aJobWithTasksIndexesHasOnlyThoseTasks() {
+    JobSpec spec = new JobSpec();
+    spec.setTasks(TaskSource.ofCount(50));
+    spec.getTasks().setIndexes("3,17,40-41");
+    assertThat(java.util.stream.IntStream.range(-1, 60).filter(i -> TaskChecks.hasTask(spec, i)))
+        .containsExactly(3, 17, 40, 41);
+    spec.getTasks().setIndexes("3,x");
+    assertThat(TaskChecks.hasTask(spec, 3))
+        .as("indexes the operator refuses run nothing")
+        .isFalse();
+  }
+
+  @org.junit.jupiter.api.Test
   void theSpecDecidesWhatRunsAndLimitsOutsideTheCrdsRangesAreReplaced() {
     JobSpec spec = new JobSpec();
     spec.setHandler("noop");

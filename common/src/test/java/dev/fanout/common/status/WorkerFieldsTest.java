@@ -89,4 +89,26 @@ class WorkerFieldsTest {
     assertThat(fields.completed().format()).isEqualTo("0-99999");
     assertThat(fields.progress()).isEqualTo("100000/100000");
   }
+
+  @Test
+  void theFailureThatFailedTheJobByItsPolicyStaysAmongTheFailuresWhateverFollows() {
+    WorkerFields fields = WorkerFields.of(null, 100);
+    fields = fields.merge(List.of(Finished.failure(0, 1, "Error", "first")));
+    fields =
+        fields.merge(
+            List.of(Finished.failure(5, 1, Reasons.FAILURE_POLICY, "exit code 42 matched")));
+    List<Finished> many = new ArrayList<>();
+    for (int i = 10; i < 60; i++) {
+      many.add(Finished.failure(i, 1, "Error", "later " + i));
+    }
+    fields = fields.merge(many);
+
+    assertThat(fields.failures()).hasSize(JobStatus.MAX_FAILURES);
+    assertThat(fields.failures().get(0).getIndex()).isEqualTo(5);
+    assertThat(fields.failures().get(0).getReason()).isEqualTo(Reasons.FAILURE_POLICY);
+    assertThat(fields.failures().subList(1, JobStatus.MAX_FAILURES))
+        .extracting(TaskFailure::getIndex)
+        .containsExactlyElementsOf(java.util.stream.IntStream.range(41, 60).boxed().toList());
+    assertThat(fields.failed()).isEqualTo(52);
+  }
 }

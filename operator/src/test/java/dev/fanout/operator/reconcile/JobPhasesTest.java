@@ -115,4 +115,41 @@ class JobPhasesTest {
               assertThat(c.getLastTransitionTime()).isEqualTo(START.plusSeconds(60).toString());
             });
   }
+
+  @org.junit.jupiter.api.Test
+  void aTaskFailedByAFailJobRuleFailsTheJobAtOnceNamingTheRuleAndTheTask() {
+    JobStatus status = status("0-3", "7,9");
+    status.setFailures(
+        java.util.List.of(
+            new dev.fanout.api.TaskFailure(9, 1, "Error", "exit code 1: no"),
+            new dev.fanout.api.TaskFailure(
+                7,
+                1,
+                "FailurePolicy",
+                "exit code 42 matched spec.failurePolicy.rules[0] (FailJob); exit code 42: bad")));
+
+    JobPhases.Decision decision =
+        JobPhases.decide(spec(100, 10, null, false), status, java.util.List.of(), START, START);
+
+    assertThat(decision.phase()).isEqualTo(JobPhase.Failed);
+    assertThat(decision.reason()).isEqualTo("FailurePolicy");
+    assertThat(decision.message())
+        .isEqualTo(
+            "task 7 failed: exit code 42 matched spec.failurePolicy.rules[0] (FailJob); exit code"
+                + " 42: bad");
+  }
+
+  @org.junit.jupiter.api.Test
+  void aJobWithTasksIndexesSucceedsOnceThoseIndexesFinished() {
+    JobSpec spec = spec(50, 0, null, false);
+    spec.getTasks().setIndexes("3,17,40-41");
+    assertThat(
+            JobPhases.decide(spec, status("3,17,40", null), java.util.List.of(), START, START)
+                .phase())
+        .isEqualTo(JobPhase.Running);
+    JobPhases.Decision done =
+        JobPhases.decide(spec, status("3,17,40-41", null), java.util.List.of(), START, START);
+    assertThat(done.phase()).isEqualTo(JobPhase.Succeeded);
+    assertThat(done.message()).isEqualTo("all 4 tasks succeeded");
+  }
 }
