@@ -47,6 +47,8 @@ final class FanoutJars {
     Map<String, String> childEnv = ChildProcess.strippedEnvironment(System.getenv());
     childEnv.putAll(env);
     childEnv.put("FANOUT_HTTP_PORT", String.valueOf(httpPort));
+    // No console unless asked for: its default port would be taken by the next operator.
+    childEnv.putIfAbsent("FANOUT_CONSOLE_PORT", "0");
     // C1 only: several JVMs start on a small machine; these runs are not CPU-bound.
     List<String> java = List.of("-XX:TieredStopAtLevel=1", "-jar", jar(jar).toString());
     Path log = Files.createDirectories(kube.dir()).resolve(name + ".log");

@@ -87,6 +87,8 @@ public final class FanoutProcesses {
   public ChildProcess startOperator(Map<String, String> settings, int httpPort) throws IOException {
     Map<String, String> env = baseEnv(httpPort);
     env.putAll(settings);
+    // No console unless asked for: its default port would be taken by the second operator.
+    env.putIfAbsent("FANOUT_CONSOLE_PORT", "0");
     return start(OPERATOR, layout.operatorJar(), List.of(), OPERATOR, true, env, httpPort);
   }
 

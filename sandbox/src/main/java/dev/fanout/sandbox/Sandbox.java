@@ -49,6 +49,7 @@ final class Sandbox implements AutoCloseable {
   private volatile FanoutProcesses processes;
   private volatile AutoscaledPool pool;
   private long jobsCreatedNanos;
+  private int consolePort;
   private long jobsEndNanos;
   private boolean closed;
   private volatile boolean finishedNormally;
@@ -107,7 +108,9 @@ final class Sandbox implements AutoCloseable {
     if (options.autoscale()) {
       pools.remove(AutoscaledPool.POOL);
     }
-    int[] ports = FanoutProcesses.freePorts(2 + pools.size() * options.workers());
+    // The queue's, the operator's, the workers', then the console's.
+    int[] ports = FanoutProcesses.freePorts(3 + pools.size() * options.workers());
+    consolePort = ports[ports.length - 1];
     String dbUrl = dbUrl();
     line("database", SandboxOptions.hidePassword(dbUrl));
     line("queue", "http://localhost:" + ports[0] + " (ElasticMQ, served by the operator)");
@@ -121,6 +124,9 @@ final class Sandbox implements AutoCloseable {
     if (options.autoscale()) {
       operatorEnv.put("FANOUT_WORKERS_NAMESPACE", AutoscaledPool.NAMESPACE);
     }
+    // The task API (kubectl fanout tasks, failures) on 127.0.0.1 only, with no token to check.
+    operatorEnv.putIfAbsent("FANOUT_CONSOLE_PORT", String.valueOf(consolePort));
+    operatorEnv.putIfAbsent("FANOUT_CONSOLE_AUTH", "none");
     ChildProcess operator =
         processes.startOperator(
             dbUrl, options.dbUser(), options.dbPassword(), ports[0], ports[1], operatorEnv);
@@ -353,11 +359,13 @@ final class Sandbox implements AutoCloseable {
     out.println();
     out.println("Everything keeps running (--keep-running); Ctrl-C stops it.");
     out.println("  export KUBECONFIG=" + kubeconfig);
+    out.println("  export FANOUT_CONSOLE_URL=http://127.0.0.1:" + consolePort);
     out.println(
         kube.kubectlWorks()
             ? "  kubectl get fjob -w"
             : "  (fabric8's mock API: programs using the fabric8 client work with it, kubectl"
                 + " does not; scripts/control-plane.sh provisions a real API server)");
+    out.println("  ./fanout get; ./fanout failures NAME; ./fanout retry NAME   (docs/cli.md)");
     List<ChildProcess> all = new ArrayList<>(List.of(operator));
     all.addAll(workers);
     for (ChildProcess c : all) {
