@@ -33,8 +33,9 @@ import software.amazon.awssdk.services.sqs.model.SendMessageBatchResponse;
 
 /**
  * Sends a Job's unsent tasks to its pool's queue, in batches of 10 with several calls in flight,
- * keeping at most {@code parallelism} tasks queued or running. The task rows say what was sent, so
- * a pass (or a restarted operator) resumes exactly where the last one stopped.
+ * keeping at most {@code parallelism} tasks, and at most a few seconds of the pool's work ({@link
+ * FairWindow}), queued or running. The task rows say what was sent, so a pass (or a restarted
+ * operator) resumes exactly where the last one stopped.
  *
  * <p>Passes run off the reconciler's thread; a request for a Job whose pass is running makes that
  * pass go round once more instead of starting a second one.
@@ -69,6 +70,7 @@ public final class TaskFanout implements AutoCloseable {
   private final Map<String, Slot> slots = new ConcurrentHashMap<>();
   private final Counter sent;
   private final Timer sendLatency;
+  private final FairWindow window;
 
   public TaskFanout(
       TaskStore store, QueueAdmin queues, SqsClient sqs, MeterRegistry registry, Clock clock) {
@@ -83,6 +85,7 @@ public final class TaskFanout implements AutoCloseable {
     this.retries =
         Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("fanout-retry").factory());
+    this.window = new FairWindow(clock);
     this.sent = registry.counter("fanout_tasks_sent");
     this.sendLatency =
         Timer.builder("fanout_send_batch").publishPercentileHistogram().register(registry);
@@ -99,6 +102,7 @@ public final class TaskFanout implements AutoCloseable {
 
   /** Asks for a pass over this Job with its newest status; returns at once. */
   public void request(Job job) {
+    window.observe(job);
     // The same slot while a pass runs, even one told to stop: two passes over one Job at once
     // would both read its PENDING rows and send them twice (suspend and resume in quick turns).
     Slot slot =
@@ -128,6 +132,7 @@ public final class TaskFanout implements AutoCloseable {
 
   /** Stops sending for this Job (finished, suspended, deleted); a running pass ends soon. */
   public void forget(String uid) {
+    window.forget(uid);
     slots.computeIfPresent(
         uid,
         (k, s) -> {
@@ -182,9 +187,9 @@ public final class TaskFanout implements AutoCloseable {
 
   /**
    * Sends the Job's PENDING rows in rounds, reading them in index order from a cursor. Without a
-   * parallelism cap the rounds overlap: the next round's rows are read and noted while the current
-   * round's sends are under way, so the database work does not stop the sends. With a cap each
-   * round ends before the next is sized, from what is still in the queue.
+   * cap (parallelism or fair window) the rounds overlap: the next round's rows are read and noted
+   * while the current round's sends are under way, so the database work does not stop the sends.
+   * With a cap each round ends before the next is sized, from what is still in the queue.
    */
   private void pass(String uid, Slot slot) {
     Job job = slot.job;
@@ -195,8 +200,8 @@ public final class TaskFanout implements AutoCloseable {
     try {
       while (!slot.stopped) {
         job = slot.job;
-        Integer parallelism = job.getSpec().getParallelism();
-        long budget = parallelism == null ? CHUNK : Math.min(CHUNK, parallelism - inQueue);
+        Integer cap = cap(job);
+        long budget = cap == null ? CHUNK : Math.min(CHUNK, cap - inQueue);
         if (budget <= 0) {
           break;
         }
@@ -213,7 +218,7 @@ public final class TaskFanout implements AutoCloseable {
         if (previous != null) {
           finish(uid, previous);
         }
-        if (parallelism != null) {
+        if (cap != null) {
           Round round = inFlight;
           inFlight = null;
           finish(uid, round);
@@ -254,11 +259,28 @@ public final class TaskFanout implements AutoCloseable {
   }
 
   /**
-   * Tasks sent and not yet finished; only a Job with a parallelism needs it. Counting the rows each
-   * round costs more the larger the Job: about half the pass's time in a profile of the fan-out.
+   * Tasks sent and not yet finished; only a Job with a cap needs it. Counting the rows each round
+   * costs more the larger the Job: about half the pass's time in a profile of the fan-out.
    */
   private long inQueue(String uid, Job job) {
-    return job.getSpec().getParallelism() == null ? 0 : store.countSent(uid) - finished(job);
+    return cap(job) == null ? 0 : store.countSent(uid) - finished(job);
+  }
+
+  /**
+   * The most tasks of the Job queued or running at once: its parallelism, or its fair window among
+   * the pool's Jobs ({@link FairWindow}) when that is smaller; null when neither limits it (a Job
+   * no larger than its window).
+   */
+  private Integer cap(Job job) {
+    Integer parallelism = job.getSpec().getParallelism();
+    int fair = window.of(job.getSpec().effectivePool());
+    if (parallelism != null && parallelism <= fair) {
+      return parallelism;
+    }
+    if (job.getSpec().taskCount() <= fair) {
+      return parallelism;
+    }
+    return fair;
   }
 
   private static long finished(Job job) {

@@ -1,0 +1,108 @@
+package dev.fanout.operator.queue;
+
+import dev.fanout.api.Job;
+import dev.fanout.api.JobStatus;
+import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * How many tasks of one Job may wait on its pool's queue at once: a few seconds of the pool's work,
+ * so that a Job created later queues behind seconds of an earlier Job's tasks, not behind all of
+ * them (a standard SQS queue hands messages out roughly in the order they came).
+ *
+ * <p>The pool's pace is learned from the Jobs' statuses as the operator sees them: tasks finished
+ * over the last {@link #PACE_MILLIS}. Until a pool has finished anything, a Job may queue {@link
+ * #FIRST_WINDOW} tasks; after that, {@link #WORK_MILLIS} of the pool's pace, and never fewer than
+ * {@link #MIN_WINDOW}. The operator tops each Job up as its tasks finish, as it does for {@code
+ * spec.parallelism}, which still applies when it is the smaller.
+ */
+final class FairWindow {
+  /**
+   * A Job's window before its pool has a pace. Small, since a Job created next queues behind all of
+   * it; a fast pool has its pace a status write later (a fraction of a second), and its window
+   * then.
+   */
+  static final int FIRST_WINDOW = 500;
+
+  /** The smallest window once the pace is known: slow pools still keep their workers fed. */
+  static final int MIN_WINDOW = 100;
+
+  /** The queue holds this much of the pool's work per Job. */
+  static final long WORK_MILLIS = 5_000;
+
+  /** The pace is what finished over this long. */
+  static final long PACE_MILLIS = 10_000;
+
+  private final Clock clock;
+  private final Map<String, Long> finishedByJob = new ConcurrentHashMap<>();
+  private final Map<String, Pace> paces = new ConcurrentHashMap<>();
+
+  FairWindow(Clock clock) {
+    this.clock = clock;
+  }
+
+  /** Tasks finished per interval, for one pool. */
+  private static final class Pace {
+    private final Deque<long[]> finished = new ArrayDeque<>();
+    private long sum;
+    private long since = -1;
+
+    synchronized void add(long now, long tasks) {
+      if (since < 0) {
+        since = now;
+      }
+      finished.addLast(new long[] {now, tasks});
+      sum += tasks;
+      trim(now);
+    }
+
+    /** Tasks per second over the last PACE_MILLIS (or since the first sample); -1 before any. */
+    synchronized double perSecond(long now) {
+      trim(now);
+      if (since < 0) {
+        return -1;
+      }
+      long span = Math.max(1_000, Math.min(PACE_MILLIS, now - since));
+      return sum * 1000.0 / span;
+    }
+
+    private void trim(long now) {
+      while (!finished.isEmpty() && finished.peekFirst()[0] < now - PACE_MILLIS) {
+        sum -= finished.removeFirst()[1];
+      }
+    }
+  }
+
+  /** Notes how many of the Job's tasks have finished, by its newest status. */
+  void observe(Job job) {
+    JobStatus status = job.getStatus();
+    if (status == null) {
+      return;
+    }
+    long finished = status.completed().count() + (long) status.failedSet().count();
+    Long before = finishedByJob.put(job.getMetadata().getUid(), finished);
+    if (before != null && finished > before) {
+      paces
+          .computeIfAbsent(job.getSpec().effectivePool(), p -> new Pace())
+          .add(clock.millis(), finished - before);
+    }
+  }
+
+  /** The most tasks of a Job of this pool that may be queued or running at once. */
+  int of(String pool) {
+    Pace pace = paces.get(pool);
+    double perSecond = pace == null ? -1 : pace.perSecond(clock.millis());
+    if (perSecond < 0) {
+      return FIRST_WINDOW;
+    }
+    return (int) Math.max(MIN_WINDOW, Math.min(Integer.MAX_VALUE, perSecond * WORK_MILLIS / 1000));
+  }
+
+  /** Forgets a Job that is no longer sent. */
+  void forget(String uid) {
+    finishedByJob.remove(uid);
+  }
+}
