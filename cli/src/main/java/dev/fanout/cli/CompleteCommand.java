@@ -8,20 +8,16 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code __complete ARGS... WORD}: the candidates for WORD in the protocol kubectl (1.26+) expects
  * from a plugin's {@code kubectl_complete-<plugin>} executable, Cobra's: one candidate a line, then
  * {@code :4} (no file completion). Subcommands, options, option values, and Job names from the
- * cluster for NAME.
+ * cluster for NAME. Handled before picocli parses anything: the words are to complete, not to obey.
  */
-@Command(name = CompleteCommand.NAME, hidden = true)
-final class CompleteCommand implements Runnable {
+final class CompleteCommand {
   static final String NAME = "__complete";
   static final String NO_FILES = ":4";
 
@@ -29,13 +25,16 @@ final class CompleteCommand implements Runnable {
   private static final Set<String> TAKE_JOB =
       Set.of("get", "tasks", "failures", "retry", "suspend", "resume");
 
-  @ParentCommand FanoutCommand root;
+  private final CommandSpec top;
+  private final Terminal terminal;
 
-  @Parameters(arity = "0..*", paramLabel = "ARG")
-  List<String> args = new ArrayList<>();
+  CompleteCommand(CommandSpec top, Terminal terminal) {
+    this.top = top;
+    this.terminal = terminal;
+  }
 
-  @Override
-  public void run() {
+  /** Prints the candidates for the last of {@code args}; always exit code 0. */
+  int complete(List<String> args) {
     List<String> words = new ArrayList<>(args);
     String word = words.isEmpty() ? "" : words.remove(words.size() - 1);
     Set<String> candidates = new TreeSet<>();
@@ -46,14 +45,15 @@ final class CompleteCommand implements Runnable {
     }
     for (String c : candidates) {
       if (c.startsWith(word)) {
-        root.terminal.out().println(c);
+        terminal.out().println(c);
       }
     }
-    root.terminal.out().println(NO_FILES);
+    terminal.out().println(NO_FILES);
+    terminal.out().flush();
+    return 0;
   }
 
   private List<String> candidates(List<String> words, String word) {
-    CommandSpec top = root.spec;
     CommandSpec sub = null;
     KubeOptions kube = new KubeOptions();
     int positionals = 0;

@@ -22,7 +22,6 @@ import picocli.CommandLine.Spec;
       SuspendCommand.Suspend.class,
       SuspendCommand.Resume.class,
       CompletionCommand.class,
-      CompleteCommand.class,
     },
     footer = {
       "",

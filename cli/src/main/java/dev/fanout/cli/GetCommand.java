@@ -58,7 +58,11 @@ final class GetCommand implements Runnable {
         Object shown =
             name != null
                 ? jobs.get(0)
-                : new KubernetesListBuilder().withItems(List.copyOf(jobs)).build();
+                : new KubernetesListBuilder()
+                    .withApiVersion("v1")
+                    .withKind("List")
+                    .withItems(List.copyOf(jobs))
+                    .build();
         t.out().print(format(shown, output));
         return;
       }

@@ -18,6 +18,12 @@ public final class Main {
 
   /** Runs one command line; what a test calls instead of {@link #main}. */
   public static int run(String[] args, PrintStream out, PrintStream err, Map<String, String> env) {
-    return FanoutCommand.commandLine(new Terminal(out, err, env)).execute(args);
+    Terminal terminal = new Terminal(out, err, env);
+    picocli.CommandLine cli = FanoutCommand.commandLine(terminal);
+    if (args.length > 0 && args[0].equals(CompleteCommand.NAME)) {
+      return new CompleteCommand(cli.getCommandSpec(), terminal)
+          .complete(java.util.List.of(args).subList(1, args.length));
+    }
+    return cli.execute(args);
   }
 }
