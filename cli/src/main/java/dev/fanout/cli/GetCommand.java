@@ -2,7 +2,6 @@ package dev.fanout.cli;
 
 import dev.fanout.api.Job;
 import dev.fanout.api.JobStatus;
-import io.fabric8.kubernetes.api.model.KubernetesListBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.time.Instant;
 import java.util.Comparator;
@@ -58,11 +57,15 @@ final class GetCommand implements Runnable {
         Object shown =
             name != null
                 ? jobs.get(0)
-                : new KubernetesListBuilder()
-                    .withApiVersion("v1")
-                    .withKind("List")
-                    .withItems(List.copyOf(jobs))
-                    .build();
+                : java.util.Map.of(
+                    "apiVersion",
+                    "v1",
+                    "kind",
+                    "List",
+                    "items",
+                    jobs,
+                    "metadata",
+                    java.util.Map.of("resourceVersion", ""));
         t.out().print(format(shown, output));
         return;
       }
@@ -75,6 +78,16 @@ final class GetCommand implements Runnable {
       }
       table(jobs, allNamespaces, Instant.now()).flush(t.out());
     }
+  }
+
+  /** kubectl's own list document. */
+  private static java.util.Map<String, Object> list(List<Job> jobs) {
+    java.util.Map<String, Object> list = new java.util.LinkedHashMap<>();
+    list.put("apiVersion", "v1");
+    list.put("items", jobs);
+    list.put("kind", "List");
+    list.put("metadata", java.util.Map.of("resourceVersion", ""));
+    return list;
   }
 
   static String format(Object value, Output output) {

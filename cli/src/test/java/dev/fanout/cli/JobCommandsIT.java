@@ -97,7 +97,9 @@ class JobCommandsIT {
     assertThat(fanout("get", "hello", "-o", "yaml").out())
         .startsWith("apiVersion: \"fanout.dev/v1alpha1\"")
         .contains("phase: \"Succeeded\"");
-    JsonNode list = JSON.readTree(fanout("get", "-o", "json").out());
+    Run listed = fanout("get", "-o", "json");
+    assertThat(listed.code()).as(listed.err()).isZero();
+    JsonNode list = JSON.readTree(listed.out());
     assertThat(list.path("kind").asText()).isEqualTo("List");
     assertThat(list.path("items")).hasSize(1);
   }
