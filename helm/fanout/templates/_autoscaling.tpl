@@ -21,6 +21,14 @@ the Role on Deployments. */}}
 {{- end }}
 {{- end }}
 
+{{- /* "true" when a pool is scaled by KEDA on its queue's depth: KEDA must see every Job's
+backlog on the queue, so the operator then queues each Job whole (FANOUT_FAIR_SHARE_SECONDS=0). */}}
+{{- define "fanout.kedaAutoscaling" -}}
+{{- range .Values.pools }}
+{{- if eq (include "fanout.poolAutoscaling" . | fromJson).mode "keda" }}true{{ end }}
+{{- end }}
+{{- end }}
+
 {{- /* Checks across a pool's autoscaling values that the schema cannot express. */}}
 {{- define "fanout.validateAutoscaling" -}}
 {{- range .Values.pools }}

@@ -46,6 +46,11 @@
 - name: FANOUT_WORKERS_NAMESPACE
   value: {{ .Release.Namespace | quote }}
 {{- end }}
+{{- if include "fanout.kedaAutoscaling" . }}
+# KEDA scales on the queue's depth: every Job queues all its tasks at once.
+- name: FANOUT_FAIR_SHARE_SECONDS
+  value: "0"
+{{- end }}
 {{- with .Values.operator.javaToolOptions }}
 - name: JAVA_TOOL_OPTIONS
   value: {{ . | quote }}

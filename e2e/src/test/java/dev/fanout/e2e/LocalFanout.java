@@ -66,6 +66,7 @@ final class LocalFanout implements AutoCloseable {
             0,
             0,
             maxReceiveCount,
+            5,
             List.of(JobSpec.DEFAULT_POOL),
             null,
             "local-operator",

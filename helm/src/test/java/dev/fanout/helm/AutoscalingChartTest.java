@@ -39,6 +39,7 @@ class AutoscalingChartTest {
     assertThat(workers.getSpec().getReplicas()).isEqualTo(1);
     assertThat(workers.getMetadata().getAnnotations()).isNullOrEmpty();
     assertThat(env(chart.operator(), "FANOUT_WORKERS_NAMESPACE")).isEmpty();
+    assertThat(env(chart.operator(), "FANOUT_FAIR_SHARE_SECONDS")).as("the default").isEmpty();
     assertThat(chart.all(Role.class)).noneMatch(r -> SCALER.equals(r.getMetadata().getName()));
     assertThat(chart.ofKind("ScaledObject")).isEmpty();
   }
@@ -106,6 +107,9 @@ class AutoscalingChartTest {
     assertThat(workers.getMetadata().getAnnotations()).isNullOrEmpty();
     assertThat(env(chart.operator(), "FANOUT_WORKERS_NAMESPACE")).isEmpty();
     assertThat(chart.all(Role.class)).noneMatch(r -> SCALER.equals(r.getMetadata().getName()));
+    assertThat(envValue(chart.operator(), "FANOUT_FAIR_SHARE_SECONDS"))
+        .as("KEDA scales on the queue's depth: each Job queues all its tasks")
+        .isEqualTo("0");
 
     List<HasMetadata> scaled = chart.ofKind("ScaledObject");
     assertThat(scaled).hasSize(1);

@@ -85,7 +85,8 @@ public final class FanoutOperator implements AutoCloseable {
     store = new TaskStore(database);
     sqs = SqsClients.create(config.sqs(), 64);
     queues = new QueueAdmin(sqs, config.sqs().names(), config.maxReceiveCount());
-    fanout = new TaskFanout(store, queues, sqs, registry, Clock.systemUTC());
+    fanout =
+        new TaskFanout(store, queues, sqs, registry, Clock.systemUTC(), config.fairShareSeconds());
     queues.onNewQueue(new QueueLoss(store, Clock.systemUTC(), fanout::wake));
     JobStatusWriter statusWriter = new JobStatusWriter(client, registry);
     outcomes = new OutcomeDrain(sqs, queues, store, registry, fanout::wake);

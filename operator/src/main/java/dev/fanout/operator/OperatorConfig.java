@@ -27,6 +27,7 @@ public record OperatorConfig(
     int sqsEmbeddedPort,
     int httpPort,
     int maxReceiveCount,
+    int fairShareSeconds,
     List<String> pools,
     String leaseNamespace,
     String identity,
@@ -57,6 +58,13 @@ public record OperatorConfig(
           "FANOUT_MAX_RECEIVE_COUNT",
           "100",
           "deliveries after which SQS moves a message to the pool's dead-letter queue");
+  public static final Setting FAIR_SHARE_SECONDS =
+      new Setting(
+          "FANOUT_FAIR_SHARE_SECONDS",
+          "5",
+          "seconds of its pool's work one Job may have on the queue at once, so that Jobs created"
+              + " later start within seconds; 0: no limit (each Job queues all its tasks at once, as"
+              + " a queue-depth autoscaler such as KEDA needs)");
   public static final Setting POOLS =
       new Setting(
           "FANOUT_POOLS",
@@ -98,6 +106,7 @@ public record OperatorConfig(
           LogSettings.LEVEL,
           LogSettings.FORMAT,
           MAX_RECEIVE_COUNT,
+          FAIR_SHARE_SECONDS,
           POOLS,
           LEASE_NAMESPACE,
           IDENTITY,
@@ -140,6 +149,7 @@ public record OperatorConfig(
         embeddedPort,
         env.integer(HTTP_PORT, 8080, 0, 65535),
         env.integer(MAX_RECEIVE_COUNT, 100, 1, 1000),
+        env.integer(FAIR_SHARE_SECONDS, 5, 0, 3600),
         pools,
         env.raw(LEASE_NAMESPACE),
         identity(env),

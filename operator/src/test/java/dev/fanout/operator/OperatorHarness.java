@@ -54,6 +54,8 @@ final class OperatorHarness implements AutoCloseable {
         0,
         0,
         100,
+        // No fair window: these tests run no worker, and look at the fan-out of whole Jobs.
+        0,
         List.of(JobSpec.DEFAULT_POOL),
         null,
         "operator-" + UUID.randomUUID(),

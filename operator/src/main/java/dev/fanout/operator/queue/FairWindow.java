@@ -15,9 +15,10 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>The pool's pace is learned from the Jobs' statuses as the operator sees them: tasks finished
  * over the last {@link #PACE_MILLIS}. Until a pool has finished anything, a Job may queue {@link
- * #FIRST_WINDOW} tasks; after that, {@link #WORK_MILLIS} of the pool's pace, and never fewer than
- * {@link #MIN_WINDOW}. The operator tops each Job up as its tasks finish, as it does for {@code
- * spec.parallelism}, which still applies when it is the smaller.
+ * #FIRST_WINDOW} tasks; after that, {@code workMillis} of the pool's pace (5 s by default, {@code
+ * FANOUT_FAIR_SHARE_SECONDS}), and never fewer than {@link #MIN_WINDOW}. The operator tops each Job
+ * up as its tasks finish, as it does for {@code spec.parallelism}, which still applies when it is
+ * the smaller.
  */
 final class FairWindow {
   /**
@@ -30,30 +31,38 @@ final class FairWindow {
   /** The smallest window once the pace is known: slow pools still keep their workers fed. */
   static final int MIN_WINDOW = 100;
 
-  /** The queue holds this much of the pool's work per Job. */
-  static final long WORK_MILLIS = 5_000;
-
   /** The pace is what finished over this long. */
   static final long PACE_MILLIS = 10_000;
 
   private final Clock clock;
+  private final long workMillis;
   private final Map<String, Long> finishedByJob = new ConcurrentHashMap<>();
   private final Map<String, Pace> paces = new ConcurrentHashMap<>();
 
-  FairWindow(Clock clock) {
+  /**
+   * @param workMillis how much of the pool's work one Job may have queued
+   */
+  FairWindow(Clock clock, long workMillis) {
     this.clock = clock;
+    this.workMillis = workMillis;
   }
 
   /** Tasks finished per interval, for one pool. */
   private static final class Pace {
     private final Deque<long[]> finished = new ArrayDeque<>();
+    private final long since;
     private long sum;
-    private long since = -1;
+    private boolean any;
+
+    /**
+     * @param since when the operator first saw a Job of the pool running
+     */
+    Pace(long since) {
+      this.since = since;
+    }
 
     synchronized void add(long now, long tasks) {
-      if (since < 0) {
-        since = now;
-      }
+      any = true;
       finished.addLast(new long[] {now, tasks});
       sum += tasks;
       trim(now);
@@ -62,7 +71,7 @@ final class FairWindow {
     /** Tasks per second over the last PACE_MILLIS (or since the first sample); -1 before any. */
     synchronized double perSecond(long now) {
       trim(now);
-      if (since < 0) {
+      if (!any) {
         return -1;
       }
       long span = Math.max(1_000, Math.min(PACE_MILLIS, now - since));
@@ -82,12 +91,12 @@ final class FairWindow {
     if (status == null) {
       return;
     }
+    long now = clock.millis();
+    Pace pace = paces.computeIfAbsent(job.getSpec().effectivePool(), p -> new Pace(now));
     long finished = status.completed().count() + (long) status.failedSet().count();
     Long before = finishedByJob.put(job.getMetadata().getUid(), finished);
     if (before != null && finished > before) {
-      paces
-          .computeIfAbsent(job.getSpec().effectivePool(), p -> new Pace())
-          .add(clock.millis(), finished - before);
+      pace.add(now, finished - before);
     }
   }
 
@@ -98,7 +107,7 @@ final class FairWindow {
     if (perSecond < 0) {
       return FIRST_WINDOW;
     }
-    return (int) Math.max(MIN_WINDOW, Math.min(Integer.MAX_VALUE, perSecond * WORK_MILLIS / 1000));
+    return (int) Math.max(MIN_WINDOW, Math.min(Integer.MAX_VALUE, perSecond * workMillis / 1000));
   }
 
   /** Forgets a Job that is no longer sent. */

@@ -72,8 +72,17 @@ public final class TaskFanout implements AutoCloseable {
   private final Timer sendLatency;
   private final FairWindow window;
 
+  /**
+   * @param fairShareSeconds seconds of its pool's work one Job may have queued ({@link
+   *     FairWindow}); 0: no limit
+   */
   public TaskFanout(
-      TaskStore store, QueueAdmin queues, SqsClient sqs, MeterRegistry registry, Clock clock) {
+      TaskStore store,
+      QueueAdmin queues,
+      SqsClient sqs,
+      MeterRegistry registry,
+      Clock clock,
+      int fairShareSeconds) {
     this.store = store;
     this.queues = queues;
     this.sqs = sqs;
@@ -85,7 +94,7 @@ public final class TaskFanout implements AutoCloseable {
     this.retries =
         Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("fanout-retry").factory());
-    this.window = new FairWindow(clock);
+    this.window = fairShareSeconds == 0 ? null : new FairWindow(clock, fairShareSeconds * 1000L);
     this.sent = registry.counter("fanout_tasks_sent");
     this.sendLatency =
         Timer.builder("fanout_send_batch").publishPercentileHistogram().register(registry);
@@ -102,7 +111,9 @@ public final class TaskFanout implements AutoCloseable {
 
   /** Asks for a pass over this Job with its newest status; returns at once. */
   public void request(Job job) {
-    window.observe(job);
+    if (window != null) {
+      window.observe(job);
+    }
     // The same slot while a pass runs, even one told to stop: two passes over one Job at once
     // would both read its PENDING rows and send them twice (suspend and resume in quick turns).
     Slot slot =
@@ -132,7 +143,9 @@ public final class TaskFanout implements AutoCloseable {
 
   /** Stops sending for this Job (finished, suspended, deleted); a running pass ends soon. */
   public void forget(String uid) {
-    window.forget(uid);
+    if (window != null) {
+      window.forget(uid);
+    }
     slots.computeIfPresent(
         uid,
         (k, s) -> {
@@ -273,6 +286,9 @@ public final class TaskFanout implements AutoCloseable {
    */
   private Integer cap(Job job) {
     Integer parallelism = job.getSpec().getParallelism();
+    if (window == null) {
+      return parallelism;
+    }
     int fair = window.of(job.getSpec().effectivePool());
     if (parallelism != null && parallelism <= fair) {
       return parallelism;
