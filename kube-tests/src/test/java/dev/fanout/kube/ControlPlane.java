@@ -187,14 +187,16 @@ final class ControlPlane implements ExecutionCondition, BeforeAllCallback, After
    * fanout} runs ./kubectl-fanout (and completion ./kubectl_complete-fanout), as for a user.
    */
   Cli kubectlWithPlugins() {
-    return new Cli(
-        binaries.kubectl(),
-        Map.of(
-            "KUBECONFIG", kubeconfig.toString(),
-            "KUBECACHEDIR", dir.resolve("kube-cache").toString(),
-            "PATH", repositoryRoot() + java.io.File.pathSeparator + System.getenv("PATH")),
-        repositoryRoot(),
-        dir.resolve("tmp"));
+    return kubectlWithPlugins(kubeconfig, Map.of());
+  }
+
+  /** As {@link #kubectlWithPlugins()}, with another identity and more of the environment. */
+  Cli kubectlWithPlugins(Path kubeconfig, Map<String, String> env) {
+    Map<String, String> all = new java.util.HashMap<>(env);
+    all.put("KUBECONFIG", kubeconfig.toString());
+    all.put("KUBECACHEDIR", dir.resolve("kube-cache").toString());
+    all.put("PATH", repositoryRoot() + java.io.File.pathSeparator + System.getenv("PATH"));
+    return new Cli(binaries.kubectl(), all, repositoryRoot(), dir.resolve("tmp"));
   }
 
   /** helm as the cluster admin, in the repository root. */

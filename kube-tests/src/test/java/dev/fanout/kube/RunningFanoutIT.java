@@ -13,6 +13,7 @@ import dev.fanout.api.TaskFailure;
 import dev.fanout.sandbox.ChildProcess;
 import dev.fanout.sandbox.FanoutProcesses;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -53,6 +54,7 @@ class RunningFanoutIT {
   private static Path operatorKubeconfig;
   private static Path workerKubeconfig;
   private static int queuePort;
+  private static int consolePort;
   private static ChildProcess operator;
   private static final List<ChildProcess> workers = new ArrayList<>();
 
@@ -77,7 +79,9 @@ class RunningFanoutIT {
         .outOrFail();
     operatorKubeconfig = kubeconfigOf(OPERATOR_SA);
     workerKubeconfig = kubeconfigOf(WORKER_SA);
-    queuePort = FanoutProcesses.freePorts(1)[0];
+    int[] ports = FanoutProcesses.freePorts(2);
+    queuePort = ports[0];
+    consolePort = ports[1];
     operator =
         FanoutJars.start(
             kube,
@@ -93,7 +97,10 @@ class RunningFanoutIT {
                 entry("FANOUT_SQS_EMBEDDED_PORT", String.valueOf(queuePort)),
                 // A retried task's second delivery goes to the dead-letter queue, so that the
                 // dead-letter path (and the verbs it needs) runs too.
-                entry("FANOUT_MAX_RECEIVE_COUNT", "1")));
+                entry("FANOUT_MAX_RECEIVE_COUNT", "1"),
+                // The task API, checking each caller's token with the API server.
+                entry("FANOUT_CONSOLE_PORT", String.valueOf(consolePort)),
+                entry("FANOUT_CONSOLE_AUTH", "kubernetes")));
     FanoutJars.awaitReady(operator);
   }
 
@@ -399,6 +406,102 @@ class RunningFanoutIT {
 
   @Test
   @Order(6)
+  void aUserListsTheFailedTasksRetriesThemAndTheRetrySucceeds() throws Exception {
+    // A user who may read and create fanout Jobs in team-a, and nothing else.
+    Cli kubectl = kube.kubectl();
+    kubectl.run("create", "serviceaccount", "analyst", "-n", JOBS_NS).outOrFail();
+    kubectl
+        .run(
+            "create",
+            "role",
+            "fanout-user",
+            "-n",
+            JOBS_NS,
+            "--verb=get,list,watch,create",
+            "--resource=jobs.fanout.dev")
+        .outOrFail();
+    kubectl
+        .run(
+            "create",
+            "rolebinding",
+            "analyst-fanout-user",
+            "-n",
+            JOBS_NS,
+            "--role=fanout-user",
+            "--serviceaccount=" + JOBS_NS + ":analyst")
+        .outOrFail();
+    Cli user =
+        kube.kubectlWithPlugins(
+            kube.kubeconfigOfAccount("analyst", JOBS_NS, JOBS_NS),
+            Map.of("FANOUT_CONSOLE_URL", "http://127.0.0.1:" + consolePort));
+
+    // 50 tasks; 3, 17 and 41 fail until their input (a file) is there.
+    Path input = kube.dir().resolve("input-ready");
+    Files.deleteIfExists(input);
+    String script =
+        "case $FANOUT_TASK_INDEX in 3|17|41) [ -f "
+            + input
+            + " ] || { echo \"no input for task $FANOUT_TASK_INDEX\"; exit 1; };; esac";
+    String manifest =
+        """
+        apiVersion: fanout.dev/v1alpha1
+        kind: Job
+        metadata:
+          name: crunch
+        spec:
+          handler: exec
+          command: ["sh", "-c", %s]
+          tasks:
+            count: 50
+          maxAttempts: 1
+          maxFailedTasks: 3
+        """
+            .formatted(
+                new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(script));
+    Path file = kube.dir().resolve("crunch.yaml");
+    Files.writeString(file, manifest);
+    user.run("apply", "-n", JOBS_NS, "-f", file.toString()).outOrFail();
+    ensureWorkers();
+    awaitPhase("crunch", JobPhase.Succeeded);
+    assertThat(kube.client().resources(Job.class).inNamespace(JOBS_NS).withName("crunch").get())
+        .satisfies(j -> assertThat(j.getStatus().getFailedIndexes()).isEqualTo("3,17,41"));
+
+    String failures = user.run("fanout", "failures", "crunch", "-n", JOBS_NS).outOrFail();
+    System.out.println("kubectl fanout failures crunch:\n" + failures);
+    List<String> rows = failures.lines().toList();
+    assertThat(rows.get(0).split("\\s+")).startsWith("INDEX", "ATTEMPTS", "REASON", "MESSAGE");
+    assertThat(rows.subList(1, rows.size()))
+        .hasSize(3)
+        .satisfiesExactly(
+            r -> assertThat(r).startsWith("3 ").contains("Error", "no input for task 3"),
+            r -> assertThat(r).startsWith("17 ").contains("Error", "no input for task 17"),
+            r -> assertThat(r).startsWith("41 ").contains("Error", "no input for task 41"));
+
+    String retried = user.run("fanout", "retry", "crunch", "-n", JOBS_NS).outOrFail();
+    assertThat(retried.strip()).isEqualTo("job.fanout.dev/crunch-retry-1 created");
+    Job retry =
+        kube.client().resources(Job.class).inNamespace(JOBS_NS).withName("crunch-retry-1").get();
+    assertThat(retry.getSpec().getTasks().getIndexes()).isEqualTo("3,17,41");
+    assertThat(retry.getSpec().getTasks().getCount()).isEqualTo(50);
+    assertThat(retry.getSpec().getCommand()).containsExactly("sh", "-c", script);
+    assertThat(retry.getMetadata().getAnnotations()).containsEntry("fanout.dev/retry-of", "crunch");
+
+    // The input is there now: the retry runs the three tasks, and only them.
+    Files.writeString(input, "ready");
+    awaitPhase("crunch-retry-1", JobPhase.Succeeded);
+    Job done =
+        kube.client().resources(Job.class).inNamespace(JOBS_NS).withName("crunch-retry-1").get();
+    assertThat(done.getStatus().getProgress()).isEqualTo("3/3");
+    assertThat(done.getStatus().getSucceeded()).isEqualTo(3);
+    assertThat(done.getStatus().getCompletedIndexes()).isEqualTo("3,17,41");
+    String get = user.run("fanout", "get", "crunch-retry-1", "-n", JOBS_NS).outOrFail();
+    System.out.println("kubectl fanout get crunch-retry-1:\n" + get);
+    assertThat(get.lines().toList().get(1).split("\\s+"))
+        .startsWith("crunch-retry-1", "Succeeded", "3/3", "0");
+  }
+
+  @Test
+  @Order(7)
   void theWorkerCannotReadSecretsCreateOrDeleteJobsOrTouchAnotherNamespace() {
     Cli worker = kube.kubectlWith(workerKubeconfig);
     assertThat(canI(worker, "get", "jobs.fanout.dev", "-n", JOBS_NS)).isTrue();
@@ -424,7 +527,7 @@ class RunningFanoutIT {
   }
 
   @Test
-  @Order(7)
+  @Order(8)
   void theProgramsUsedEveryVerbTheyMayAndWereNeverDenied() throws IOException {
     List<JsonNode> audit = kube.auditEvents();
     Set<String> operatorUsed = used(audit, OPERATOR_SA);
