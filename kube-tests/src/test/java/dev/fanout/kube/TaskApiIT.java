@@ -218,6 +218,33 @@ class TaskApiIT {
   }
 
   @Test
+  @Order(2)
+  void reviewsAreAskedOncePerTokenAndNamespaceAndAskedAgainAfterTenSeconds() throws Exception {
+    String fresh = token("reader");
+    ApiServerMetrics before = kube.metrics();
+    for (int i = 0; i < 20; i++) {
+      assertThat(get("/api/v1/jobs?namespace=" + A, fresh).status()).isEqualTo(200);
+      assertThat(get("/api/v1/jobs?namespace=" + B, fresh).status()).isEqualTo(403);
+    }
+    ApiServerMetrics delta = kube.metrics().since(before);
+    assertThat(reviews(delta, "tokenreviews")).as("TokenReviews for 40 requests").isEqualTo(1);
+    assertThat(reviews(delta, "subjectaccessreviews"))
+        .as("SubjectAccessReviews for 40 requests in 2 namespaces")
+        .isEqualTo(2);
+
+    ApiServerMetrics later = kube.metrics();
+    await().pollDelay(Duration.ofSeconds(11)).atMost(Duration.ofSeconds(20)).until(() -> true);
+    assertThat(get("/api/v1/jobs?namespace=" + A, fresh).status()).isEqualTo(200);
+    assertThat(reviews(kube.metrics().since(later), "tokenreviews"))
+        .as("after the 10 s the answers are kept")
+        .isEqualTo(1);
+  }
+
+  private static long reviews(ApiServerMetrics delta, String resource) {
+    return delta.sum("apiserver_request_total", s -> resource.equals(s.label("resource")));
+  }
+
+  @Test
   @Order(3)
   void aJobIsSubmittedWithTheUsersOwnTokenSoTheApiServerDecides() throws Exception {
     String manifest =
