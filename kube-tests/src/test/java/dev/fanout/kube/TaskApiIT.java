@@ -176,7 +176,13 @@ class TaskApiIT {
     // Without a namespace: the Jobs of every namespace the user may list, and only those.
     assertThat(names(get("/api/v1/jobs", readerToken).json())).containsExactly("small");
 
-    Answer tasks = get("/api/v1/namespaces/" + A + "/jobs/small/tasks?limit=4", readerToken);
+    // Listed as soon as the console's informer has it; its rows once the leader fanned it out.
+    Answer tasks =
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .until(
+                () -> get("/api/v1/namespaces/" + A + "/jobs/small/tasks?limit=4", readerToken),
+                a -> a.status() != 200 || !a.json().path("items").isEmpty());
     assertThat(tasks.status()).as(tasks.body()).isEqualTo(200);
     assertThat(tasks.json().path("items")).hasSize(4);
     assertThat(tasks.json().path("next").asInt()).isEqualTo(3);
