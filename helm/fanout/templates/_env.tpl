@@ -4,6 +4,9 @@
 {{- $embedded := eq .Values.queue.mode "embedded" -}}
 - name: FANOUT_HTTP_PORT
   value: "8080"
+# The console and its task API, on every replica; each request carries a Kubernetes token.
+- name: FANOUT_CONSOLE_PORT
+  value: "8090"
 - name: FANOUT_MAX_RECEIVE_COUNT
   value: {{ .Values.operator.maxReceiveCount | quote }}
 {{- if $h2 }}

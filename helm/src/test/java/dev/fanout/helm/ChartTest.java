@@ -203,6 +203,40 @@ class ChartTest {
 
   @ParameterizedTest(name = "[{index}] {0}")
   @MethodSource("variants")
+  void theConsoleMayReviewTokensAndAccessAndNothingElse(String variant) {
+    RenderedChart chart = render(variant);
+
+    assertThat(chart.rules(OPERATOR + "-console"))
+        .containsExactlyInAnyOrder(
+            new io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder()
+                .withApiGroups("authentication.k8s.io")
+                .withResources("tokenreviews")
+                .withVerbs("create")
+                .build(),
+            new io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder()
+                .withApiGroups("authorization.k8s.io")
+                .withResources("subjectaccessreviews")
+                .withVerbs("create")
+                .build());
+    ClusterRoleBinding binding = chart.named(ClusterRoleBinding.class, OPERATOR + "-console");
+    assertThat(binding.getRoleRef().getName()).isEqualTo(OPERATOR + "-console");
+    assertThat(binding.getSubjects())
+        .singleElement()
+        .satisfies(
+            s -> {
+              assertThat(s.getName())
+                  .isEqualTo(
+                      chart.operator().getSpec().getTemplate().getSpec().getServiceAccountName());
+              assertThat(s.getNamespace()).isEqualTo(NAMESPACE);
+            });
+    Container operator = chart.operator().getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertThat(operator.getPorts())
+        .anyMatch(p -> p.getName().equals("console") && p.getContainerPort() == 8090);
+    assertThat(envValue(chart.operator(), "FANOUT_CONSOLE_PORT")).isEqualTo("8090");
+  }
+
+  @ParameterizedTest(name = "[{index}] {0}")
+  @MethodSource("variants")
   void everyContainerIsLockedDownWithResourcesAndProbes(String variant) {
     RenderedChart chart = render(variant);
 
@@ -303,8 +337,8 @@ class ChartTest {
     assertThat(envValue(worker, "FANOUT_WORKER_CONCURRENCY")).isEqualTo("4");
     assertThat(env(worker, "AWS_REGION")).isEmpty();
 
-    assertThat(chart.all(ClusterRole.class)).hasSize(2);
-    assertThat(chart.all(ClusterRoleBinding.class)).hasSize(2);
+    assertThat(chart.all(ClusterRole.class)).hasSize(3);
+    assertThat(chart.all(ClusterRoleBinding.class)).hasSize(3);
     assertThat(chart.all(Role.class))
         .extracting(r -> r.getMetadata().getName())
         .containsExactly(OPERATOR + "-leader-election");
@@ -392,11 +426,16 @@ class ChartTest {
   }
 
   @Test
-  void namespacedModeRendersRolesInEachNamespaceAndNoClusterRoles() {
+  void namespacedModeRendersRolesInEachNamespaceAndOnlyTheConsolesReviewsClusterWide() {
     RenderedChart chart = RenderedChart.render(NAMESPACED);
 
-    assertThat(chart.all(ClusterRole.class)).isEmpty();
-    assertThat(chart.all(ClusterRoleBinding.class)).isEmpty();
+    // TokenReview and SubjectAccessReview have no namespaced form: the console's ClusterRole stays.
+    assertThat(chart.all(ClusterRole.class))
+        .extracting(r -> r.getMetadata().getName())
+        .containsExactly(OPERATOR + "-console");
+    assertThat(chart.all(ClusterRoleBinding.class))
+        .extracting(r -> r.getMetadata().getName())
+        .containsExactly(OPERATOR + "-console");
     Set<String> roles = new TreeSet<>();
     chart
         .all(Role.class)
@@ -563,13 +602,17 @@ class ChartTest {
       assertThat(podLabels(worker)).containsAllEntriesOf(WORKER_PODS);
     }
     NetworkPolicyIngressRule http = rules.get(1);
-    assertThat(http.getFrom()).as("port 8080 open to all, as before").isNullOrEmpty();
+    assertThat(http.getFrom())
+        .as("port 8080 open to all, as before, and the console's (it checks tokens itself)")
+        .isNullOrEmpty();
     assertThat(http.getPorts())
         .extracting(NetworkPolicyPort::getProtocol, p -> p.getPort().getIntVal())
-        .containsExactly(org.assertj.core.groups.Tuple.tuple("TCP", 8080));
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("TCP", 8080),
+            org.assertj.core.groups.Tuple.tuple("TCP", 8090));
     assertThat(container(chart.operator()).getPorts())
         .extracting(p -> p.getContainerPort())
-        .containsExactlyInAnyOrder(8080, 9324);
+        .containsExactlyInAnyOrder(8080, 8090, 9324);
 
     NetworkPolicy moved =
         RenderedChart.render(List.of(), Map.of("queue.embeddedPort", 9400))
@@ -668,7 +711,7 @@ class ChartTest {
     assertThat(chart.all(ClusterRoleBinding.class))
         .flatMap(ClusterRoleBinding::getSubjects)
         .extracting(s -> s.getName())
-        .containsExactlyInAnyOrder(OPERATOR, WORKER);
+        .containsExactlyInAnyOrder(OPERATOR, OPERATOR, WORKER);
 
     Deployment a = chart.named(Deployment.class, teamA);
     assertThat(a.getSpec().getTemplate().getSpec().getServiceAccountName()).isEqualTo(teamA);
