@@ -477,6 +477,15 @@ class RunningFanoutIT {
             r -> assertThat(r).startsWith("17 ").contains("Error", "no input for task 17"),
             r -> assertThat(r).startsWith("41 ").contains("Error", "no input for task 41"));
 
+    String tasks =
+        user.run("fanout", "tasks", "crunch", "--state", "failed", "-n", JOBS_NS).outOrFail();
+    System.out.println("kubectl fanout tasks crunch --state failed:\n" + tasks);
+    assertThat(tasks.lines().skip(1).map(l -> l.split("\\s+")[0])).containsExactly("3", "17", "41");
+    String some = user.run("fanout", "tasks", "crunch", "--limit", "3", "-n", JOBS_NS).outOrFail();
+    System.out.println("kubectl fanout tasks crunch --limit 3:\n" + some);
+    assertThat(some.lines().skip(1).map(l -> l.split("\\s+")[1]))
+        .containsExactly("Succeeded", "Succeeded", "Succeeded");
+
     // The input is there now: the retry runs the three tasks, and only them.
     Files.writeString(input, "ready");
     String retried = user.run("fanout", "retry", "crunch", "-n", JOBS_NS).outOrFail();
