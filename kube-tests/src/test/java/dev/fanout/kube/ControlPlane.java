@@ -232,6 +232,35 @@ final class ControlPlane implements ExecutionCondition, BeforeAllCallback, After
     return kubeconfigWithToken(account, token, namespace);
   }
 
+  /**
+   * A ServiceAccount {@code account} in {@code namespace} that may do {@code verbs} (e.g. {@code
+   * "get,list,watch"}) on Fanout Jobs there, and nothing else: a user of Fanout, by a Role and a
+   * RoleBinding of the account's name.
+   */
+  void fanoutUser(String account, String namespace, String verbs) {
+    kubectl.run("create", "serviceaccount", account, "-n", namespace).outOrFail();
+    kubectl
+        .run(
+            "create",
+            "role",
+            account,
+            "-n",
+            namespace,
+            "--verb=" + verbs,
+            "--resource=jobs.fanout.dev")
+        .outOrFail();
+    kubectl
+        .run(
+            "create",
+            "rolebinding",
+            account,
+            "-n",
+            namespace,
+            "--role=" + account,
+            "--serviceaccount=" + namespace + ":" + account)
+        .outOrFail();
+  }
+
   /** Waits, 60 s at most, until the Job is in that phase. */
   void awaitPhase(String namespace, String name, JobPhase phase) {
     await()

@@ -408,28 +408,7 @@ class RunningFanoutIT {
   @Order(6)
   void aUserListsTheFailedTasksRetriesThemAndTheRetrySucceeds() throws Exception {
     // A user who may read and create fanout Jobs in team-a, and nothing else.
-    Cli kubectl = kube.kubectl();
-    kubectl.run("create", "serviceaccount", "analyst", "-n", JOBS_NS).outOrFail();
-    kubectl
-        .run(
-            "create",
-            "role",
-            "fanout-user",
-            "-n",
-            JOBS_NS,
-            "--verb=get,list,watch,create",
-            "--resource=jobs.fanout.dev")
-        .outOrFail();
-    kubectl
-        .run(
-            "create",
-            "rolebinding",
-            "analyst-fanout-user",
-            "-n",
-            JOBS_NS,
-            "--role=fanout-user",
-            "--serviceaccount=" + JOBS_NS + ":analyst")
-        .outOrFail();
+    kube.fanoutUser("analyst", JOBS_NS, "get,list,watch,create");
     Cli user =
         kube.kubectlWithPlugins(
             kube.kubeconfigOfAccount("analyst", JOBS_NS, JOBS_NS),

@@ -78,50 +78,9 @@ class TaskApiIT {
             "--set",
             "crds.install=false")
         .outOrFail();
-    Cli kubectl = kube.kubectl();
     // reader: may read Fanout Jobs in team-a; submitter: may also create them there.
-    kubectl.run("create", "serviceaccount", "reader", "-n", A).outOrFail();
-    kubectl.run("create", "serviceaccount", "submitter", "-n", A).outOrFail();
-    kubectl
-        .run(
-            "create",
-            "role",
-            "fjob-reader",
-            "-n",
-            A,
-            "--verb=get,list,watch",
-            "--resource=jobs.fanout.dev")
-        .outOrFail();
-    kubectl
-        .run(
-            "create",
-            "role",
-            "fjob-submitter",
-            "-n",
-            A,
-            "--verb=get,list,watch,create",
-            "--resource=jobs.fanout.dev")
-        .outOrFail();
-    kubectl
-        .run(
-            "create",
-            "rolebinding",
-            "reader",
-            "-n",
-            A,
-            "--role=fjob-reader",
-            "--serviceaccount=" + A + ":reader")
-        .outOrFail();
-    kubectl
-        .run(
-            "create",
-            "rolebinding",
-            "submitter",
-            "-n",
-            A,
-            "--role=fjob-submitter",
-            "--serviceaccount=" + A + ":submitter")
-        .outOrFail();
+    kube.fanoutUser("reader", A, "get,list,watch");
+    kube.fanoutUser("submitter", A, "get,list,watch,create");
     readerToken = token("reader");
     submitterToken = token("submitter");
 
