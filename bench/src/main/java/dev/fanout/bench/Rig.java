@@ -237,7 +237,8 @@ final class Rig implements AutoCloseable {
     env.put("KUBECONFIG", kubeconfig.toString());
     env.put("FANOUT_NAMESPACES", NAMESPACE);
     env.put("FANOUT_HTTP_PORT", Integer.toString(httpPort));
-    env.putIfAbsent("FANOUT_CONSOLE_PORT", "0"); // the operator's console: not measured here
+    // No console: not measured here, and its fixed default port would clash between runs.
+    env.put("FANOUT_CONSOLE_PORT", "0");
     env.put("FANOUT_QUEUE_PREFIX", NAMES.prefix());
     env.put("AWS_ENDPOINT_URL_SQS", queueServer.endpoint().toString());
     return env;

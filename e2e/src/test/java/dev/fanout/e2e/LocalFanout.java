@@ -69,7 +69,9 @@ final class LocalFanout implements AutoCloseable {
             List.of(JobSpec.DEFAULT_POOL),
             null,
             "local-operator",
-            null);
+            null,
+            0,
+            dev.fanout.operator.console.ConsoleAuth.NONE);
     operator = new FanoutOperator(config, client(), () -> {}).start();
     for (int i = 0; i < workerCount; i++) {
       addWorker(concurrency);

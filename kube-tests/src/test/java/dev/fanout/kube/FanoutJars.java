@@ -45,6 +45,9 @@ final class FanoutJars {
       throws IOException {
     int httpPort = FanoutProcesses.freePorts(1)[0];
     Map<String, String> childEnv = ChildProcess.strippedEnvironment(System.getenv());
+    // The console off unless a test asks for it on a port of its own: the default 8090 would
+    // clash between the processes and test classes of one machine.
+    childEnv.put("FANOUT_CONSOLE_PORT", "0");
     childEnv.putAll(env);
     childEnv.put("FANOUT_HTTP_PORT", String.valueOf(httpPort));
     // No console unless asked for: its default port would be taken by the next operator.

@@ -4,7 +4,9 @@ import dev.fanout.api.Job;
 import dev.fanout.common.queue.EmbeddedSqsServer;
 import dev.fanout.common.queue.SqsClients;
 import dev.fanout.common.status.JobStatusWriter;
+import dev.fanout.operator.console.ConsoleServer;
 import dev.fanout.operator.db.Database;
+import dev.fanout.operator.db.TaskPages;
 import dev.fanout.operator.db.TaskStore;
 import dev.fanout.operator.queue.DeadLetterDrain;
 import dev.fanout.operator.queue.OutcomeDrain;
@@ -22,6 +24,8 @@ import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.util.HashSet;
 import org.slf4j.Logger;
@@ -47,6 +51,7 @@ public final class FanoutOperator implements AutoCloseable {
   private OutcomeDrain outcomes;
   private DeadLetterDrain deadLetters;
   private Operator operator;
+  private ConsoleServer console;
   private TaskStore store;
   private Leadership leadership;
   private PoolQueues pools;
@@ -83,6 +88,7 @@ public final class FanoutOperator implements AutoCloseable {
       return this;
     }
     store = new TaskStore(database);
+    startConsole();
     sqs = SqsClients.create(config.sqs(), 64);
     queues = new QueueAdmin(sqs, config.sqs().names(), config.maxReceiveCount());
     fanout = new TaskFanout(store, queues, sqs, registry, Clock.systemUTC());
@@ -125,6 +131,28 @@ public final class FanoutOperator implements AutoCloseable {
       leadership.start();
     }
     return this;
+  }
+
+  /**
+   * The console and its API, on every replica (it only reads, and creates Jobs as the user), so a
+   * Service may send requests to any of them.
+   */
+  private void startConsole() {
+    if (config.consolePort() == 0) {
+      return;
+    }
+    try {
+      console =
+          ConsoleServer.start(
+              config.consolePort(),
+              config.consoleAuth(),
+              client,
+              config.namespaces(),
+              new TaskPages(database.dataSource()));
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "cannot serve the console on port " + config.consolePort() + ": " + e.getMessage(), e);
+    }
   }
 
   /** The leader's work: the pools' queues, the drains, the controller. */
@@ -292,6 +320,9 @@ public final class FanoutOperator implements AutoCloseable {
       closed = true;
     }
     log.info("Stopping the Fanout operator");
+    if (console != null) {
+      console.close();
+    }
     if (controllerStarted) {
       operator.stop();
     }

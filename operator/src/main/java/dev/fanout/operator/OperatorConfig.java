@@ -8,6 +8,7 @@ import dev.fanout.common.queue.AwsProfile;
 import dev.fanout.common.queue.QueueNames;
 import dev.fanout.common.queue.SqsLocator;
 import dev.fanout.common.queue.SqsSettings;
+import dev.fanout.operator.console.ConsoleAuth;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
@@ -30,7 +31,9 @@ public record OperatorConfig(
     List<String> pools,
     String leaseNamespace,
     String identity,
-    String workersNamespace) {
+    String workersNamespace,
+    int consolePort,
+    ConsoleAuth consoleAuth) {
 
   public static final Setting NAMESPACES =
       new Setting("FANOUT_NAMESPACES", "all namespaces", "comma-separated namespaces to watch");
@@ -79,6 +82,16 @@ public record OperatorConfig(
           "its own namespace in a pod (POD_NAMESPACE), else the kubeconfig's",
           "where the worker Deployments the operator may scale live");
 
+  public static final Setting CONSOLE_PORT =
+      new Setting(
+          "FANOUT_CONSOLE_PORT", "8090", "the web console and its JSON API; 0 turns them off");
+  public static final Setting CONSOLE_AUTH =
+      new Setting(
+          "FANOUT_CONSOLE_AUTH",
+          "kubernetes",
+          "kubernetes: every console request carries a Kubernetes bearer token, checked with a"
+              + " TokenReview and SubjectAccessReviews; none: no check, bound to 127.0.0.1 only");
+
   public static final List<Setting> SETTINGS =
       List.of(
           NAMESPACES,
@@ -101,7 +114,9 @@ public record OperatorConfig(
           POOLS,
           LEASE_NAMESPACE,
           IDENTITY,
-          WORKERS_NAMESPACE);
+          WORKERS_NAMESPACE,
+          CONSOLE_PORT,
+          CONSOLE_AUTH);
 
   private static final java.util.regex.Pattern POOL =
       java.util.regex.Pattern.compile(dev.fanout.api.JobSpec.POOL_PATTERN);
@@ -143,7 +158,20 @@ public record OperatorConfig(
         pools,
         env.raw(LEASE_NAMESPACE),
         identity(env),
-        workersNamespace(env));
+        workersNamespace(env),
+        env.integer(CONSOLE_PORT, 8090, 0, 65535),
+        consoleAuth(env));
+  }
+
+  private static ConsoleAuth consoleAuth(Env env) {
+    String value = env.string(CONSOLE_AUTH, "kubernetes");
+    return switch (value.toLowerCase(java.util.Locale.ROOT)) {
+      case "kubernetes" -> ConsoleAuth.KUBERNETES;
+      case "none" -> ConsoleAuth.NONE;
+      default ->
+          throw new ConfigException(
+              CONSOLE_AUTH, "must be kubernetes or none, was \"" + value + "\"");
+    };
   }
 
   private static String workersNamespace(Env env) {
@@ -241,6 +269,8 @@ public record OperatorConfig(
         + pools
         + " identity="
         + identity
-        + (workersNamespace == null ? "" : " workersNamespace=" + workersNamespace);
+        + (workersNamespace == null ? "" : " workersNamespace=" + workersNamespace)
+        + " console="
+        + (consolePort == 0 ? "off" : consolePort + " auth=" + consoleAuth);
   }
 }

@@ -28,6 +28,18 @@ class OperatorConfigTest {
   }
 
   @org.junit.jupiter.api.Test
+  void theConsoleServesOn8090WithKubernetesAuthUnlessToldOtherwise() {
+    OperatorConfig defaults = OperatorConfig.from(env());
+    assertThat(defaults.consolePort()).isEqualTo(8090);
+    assertThat(defaults.consoleAuth())
+        .isEqualTo(dev.fanout.operator.console.ConsoleAuth.KUBERNETES);
+    OperatorConfig local =
+        OperatorConfig.from(env("FANOUT_CONSOLE_PORT", "0", "FANOUT_CONSOLE_AUTH", "None"));
+    assertThat(local.consolePort()).isZero();
+    assertThat(local.consoleAuth()).isEqualTo(dev.fanout.operator.console.ConsoleAuth.NONE);
+  }
+
+  @org.junit.jupiter.api.Test
   void withNothingSetItServesAnEmbeddedQueueAndAnH2Database() {
     OperatorConfig config = OperatorConfig.from(env());
     assertThat(config.sqsEmbedded()).isTrue();
@@ -163,6 +175,8 @@ class OperatorConfigTest {
         "FANOUT_QUEUE_PREFIX | a b | FANOUT_QUEUE_PREFIX: queue prefix must be",
         "FANOUT_SQS_EMBEDDED | perhaps | FANOUT_SQS_EMBEDDED: must be true or false",
         "FANOUT_POOLS | default,Big_Pool | FANOUT_POOLS: pool \"Big_Pool\" must be 1-40 lowercase",
+        "FANOUT_CONSOLE_PORT | 70000 | FANOUT_CONSOLE_PORT: must be between 0 and 65535",
+        "FANOUT_CONSOLE_AUTH | basic | FANOUT_CONSOLE_AUTH: must be kubernetes or none, was \"basic\"",
       })
   void aBadSettingIsNamedWithWhatIsWrong(String name, String value, String message) {
     assertThatThrownBy(() -> OperatorConfig.from(env(name, value)))

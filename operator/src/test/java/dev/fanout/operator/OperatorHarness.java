@@ -44,6 +44,11 @@ final class OperatorHarness implements AutoCloseable {
   }
 
   OperatorConfig config() {
+    return config(0);
+  }
+
+  /** The operator's settings with its console on that port (0: off), without auth. */
+  OperatorConfig config(int consolePort) {
     return new OperatorConfig(
         List.of(),
         dbUrl,
@@ -57,7 +62,9 @@ final class OperatorHarness implements AutoCloseable {
         List.of(JobSpec.DEFAULT_POOL),
         null,
         "operator-" + UUID.randomUUID(),
-        null);
+        null,
+        consolePort,
+        dev.fanout.operator.console.ConsoleAuth.NONE);
   }
 
   FanoutOperator startOperator() {

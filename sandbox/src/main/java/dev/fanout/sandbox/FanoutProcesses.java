@@ -86,6 +86,9 @@ public final class FanoutProcesses {
    */
   public ChildProcess startOperator(Map<String, String> settings, int httpPort) throws IOException {
     Map<String, String> env = baseEnv(httpPort);
+    // The console stays off unless asked for (--env FANOUT_CONSOLE_PORT=...): its default port
+    // would clash between two sandboxes, and the sandbox's API server cannot review tokens.
+    env.put("FANOUT_CONSOLE_PORT", "0");
     env.putAll(settings);
     // No console unless asked for: its default port would be taken by the second operator.
     env.putIfAbsent("FANOUT_CONSOLE_PORT", "0");

@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
 import java.sql.SQLException;
+import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.hibernate.SessionFactory;
 import org.hibernate.cfg.AvailableSettings;
@@ -54,6 +55,11 @@ public final class Database implements AutoCloseable {
       dataSource.close();
       throw e;
     }
+  }
+
+  /** The pool itself, for plain JDBC reads (the console's task pages). */
+  public DataSource dataSource() {
+    return dataSource;
   }
 
   public SessionFactory sessions() {
