@@ -6,13 +6,32 @@ const W = 640;
 const H = 200;
 const PAD = { left: 48, right: 12, top: 12, bottom: 28 };
 
-/** Rate per interval between consecutive points: [[t, perSecond], ...]. */
+/**
+ * Tasks per second in equal buckets of the Job's life ([[bucketEnd, perSecond], ...]): the
+ * cumulative curve read at even times (linearly between its points), at most 60 buckets of at
+ * least half a second, so a burst of close points does not draw a spike.
+ */
 export function rates(points) {
+  if (!points || points.length < 2) return [];
+  const t0 = points[0][0];
+  const span = points[points.length - 1][0] - t0;
+  if (span <= 0) return [];
+  const n = Math.max(1, Math.min(60, Math.floor(span / 500)));
+  const width = span / n;
+  let j = 0;
+  const doneAt = (t) => {
+    while (j < points.length - 2 && points[j + 1][0] < t) j++;
+    const [ta, da] = points[j];
+    const [tb, db] = points[j + 1];
+    return tb > ta ? da + (db - da) * Math.min(1, Math.max(0, (t - ta) / (tb - ta))) : db;
+  };
   const out = [];
-  for (let i = 1; i < points.length; i++) {
-    const [t0, d0] = points[i - 1];
-    const [t1, d1] = points[i];
-    if (t1 > t0) out.push([t1, (1000 * (d1 - d0)) / (t1 - t0)]);
+  let before = doneAt(t0);
+  for (let i = 1; i <= n; i++) {
+    const t = t0 + i * width;
+    const now = doneAt(t);
+    out.push([t, (1000 * (now - before)) / width]);
+    before = now;
   }
   return out;
 }

@@ -19,6 +19,7 @@ export function mount(main, { namespace, name }, ctx) {
   const base = `/api/v1/namespaces/${encodeURIComponent(namespace)}/jobs/` +
     encodeURIComponent(name);
   let job = null;
+  let tasks = null; // the task table's controls, set by tasksSection()
   let stopped = false;
   let stop = () => {};
 
@@ -218,7 +219,6 @@ export function mount(main, { namespace, name }, ctx) {
   }
 
   // ---- the task table ------------------------------------------------------------------
-  let tasks;
   function tasksSection() {
     const stateSelect = h('select', { id: 'task-state' }, h('option', { value: '' }, 'All'),
       STATES.map((s) => h('option', { value: s }, s === 'NotRun' ? 'Not run' : s)));

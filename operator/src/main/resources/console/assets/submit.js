@@ -39,7 +39,7 @@ export function mount(main, _params, ctx) {
     'aria-describedby': 'namespace-hint',
   });
   const manifest = h('textarea', {
-    id: 'manifest', name: 'manifest', rows: '16', required: true, spellcheck: 'false',
+    id: 'manifest', name: 'manifest', rows: '12', required: true, spellcheck: 'false',
     autocapitalize: 'off', 'aria-describedby': 'manifest-hint', placeholder: EXAMPLE,
   });
   const file = h('input', { id: 'manifest-file', type: 'file', accept: '.yaml,.yml,.json' });
@@ -74,12 +74,14 @@ export function mount(main, _params, ctx) {
       result.replaceChildren(h('div', { class: 'created', role: 'status' },
         h('p', {}, 'Created ', h('a', { href: jobPath(namespace, name), id: 'created-link' },
           `${namespace}/${name}`), '.')));
+      result.scrollIntoView({ block: 'nearest' });
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
       if (err.status === 401) return ctx.failed(err);
       result.replaceChildren(h('div', { class: 'refusal', role: 'alert', id: 'refusal' },
         h('h2', {}, `Not created: ${err.status} ${reason(err.status)}`),
         h('pre', { id: 'refusal-message' }, err.message)));
+      result.scrollIntoView({ block: 'nearest' });
     } finally {
       button.disabled = false;
     }
