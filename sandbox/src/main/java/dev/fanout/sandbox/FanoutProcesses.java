@@ -90,8 +90,6 @@ public final class FanoutProcesses {
     // would clash between two sandboxes, and the sandbox's API server cannot review tokens.
     env.put("FANOUT_CONSOLE_PORT", "0");
     env.putAll(settings);
-    // No console unless asked for: its default port would be taken by the second operator.
-    env.putIfAbsent("FANOUT_CONSOLE_PORT", "0");
     return start(OPERATOR, layout.operatorJar(), List.of(), OPERATOR, true, env, httpPort);
   }
 
