@@ -50,7 +50,11 @@ function render(focus) {
   } else {
     unmount = found.page.mount(main, found.params, context) || null;
   }
-  if (focus) main.focus();
+  if (focus) {
+    // A new page starts at its top, and the keyboard's next stop is in it.
+    window.scrollTo(0, 0);
+    main.focus({ preventScroll: true });
+  }
 }
 
 export function navigate(url, replace) {

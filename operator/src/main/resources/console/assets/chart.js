@@ -4,7 +4,7 @@
 const NS = 'http://www.w3.org/2000/svg';
 const W = 640;
 const H = 200;
-const PAD = { left: 48, right: 12, top: 12, bottom: 28 };
+const PAD = { left: 48, right: 12, top: 24, bottom: 28 };
 
 /**
  * Tasks per second in equal buckets of the Job's life ([[bucketEnd, perSecond], ...]): the
@@ -86,7 +86,7 @@ export function drawChart(svg, points) {
     el('text', { x: PAD.left, y: H - 8, class: 'axis' }, clock(t0, span)),
     el('text', { x: W - PAD.right, y: H - 8, 'text-anchor': 'end', class: 'axis' },
       clock(t1, span)),
-    el('text', { x: 4, y: PAD.top - 2, class: 'axis' }, 'tasks/s'),
+    el('text', { x: PAD.left, y: 12, class: 'axis' }, 'tasks/s'),
   );
   // A step per interval: each rate holds from the previous point to its own.
   let d = `M${x(t0)},${y(0)}`;

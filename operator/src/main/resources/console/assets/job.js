@@ -100,12 +100,13 @@ export function mount(main, { namespace, name }, ctx) {
         [c.type, c.status, c.reason, c.message, time(c.lastTransitionTime)]),
       'No conditions yet.', 'Conditions'));
     const f = detail.failures || [];
-    failures.replaceChildren(
+    failures.replaceChildren(...[
       f.length ? h('p', { class: 'hint' }, `The ${f.length} most recent failed tasks` +
         (detail.failedIndexes ? `; every failed index: ${detail.failedIndexes}.` : '.')) : null,
       table(['Index', 'Attempts', 'Reason', 'Message'],
         f.map((x) => [x.index, x.attempts, x.reason, h('pre', {}, x.message || '')]),
-        'No task has failed.', 'Failures', 'failures'));
+        'No task has failed.', 'Failures', 'failures'),
+    ].filter(Boolean));
     const why = detail.deletedAt ? 'the Job was deleted' : retryBlocked(detail);
     retryButton.disabled = !!why;
     retryButton.title = why || '';

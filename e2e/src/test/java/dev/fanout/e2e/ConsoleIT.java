@@ -260,10 +260,13 @@ class ConsoleIT {
     }
   }
 
+  /** The first cells of the task table's rows, read at once (the table may be redrawn). */
+  @SuppressWarnings("unchecked")
   private List<String> indexes() {
-    return browser.all("#tasks tbody tr").stream()
-        .map(r -> r.findElement(By.cssSelector("td")).getText())
-        .toList();
+    return (List<String>)
+        browser.script(
+            "return [...document.querySelectorAll('#tasks tbody tr')]"
+                + ".map(r => r.cells[0].textContent);");
   }
 
   private WebElement enabled(String css) {
