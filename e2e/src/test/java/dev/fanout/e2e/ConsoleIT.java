@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.fanout.api.Job;
 import dev.fanout.api.JobPhase;
 import dev.fanout.api.RetryJob;
+import dev.fanout.common.testing.Browser;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
@@ -258,6 +259,9 @@ class ConsoleIT {
     } finally {
       browser.size(1280, 900);
     }
+    browser.get("/");
+    browser.await(d -> browser.all("tr[data-key]").size() >= 5);
+    browser.screenshot("jobs-list-wide");
   }
 
   /** The first cells of the task table's rows, read at once (the table may be redrawn). */

@@ -1,4 +1,4 @@
-package dev.fanout.e2e;
+package dev.fanout.common.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -37,11 +37,11 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * sets). Screenshots go to {@code target/console-screenshots/}; {@link #axe} runs axe-core in the
  * page.
  */
-final class Browser implements AutoCloseable {
-  static final Path SCREENSHOTS = Path.of("target", "console-screenshots");
+public final class Browser implements AutoCloseable {
+  public static final Path SCREENSHOTS = Path.of("target", "console-screenshots");
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  final ChromeDriver driver;
+  public final ChromeDriver driver;
   private final String baseUrl;
 
   private Browser(ChromeDriver driver, String baseUrl) {
@@ -50,7 +50,7 @@ final class Browser implements AutoCloseable {
   }
 
   /** A browser for pages under {@code baseUrl}, or the test skipped (failed if required). */
-  static Browser open(String baseUrl) {
+  public static Browser open(String baseUrl) {
     String chromium = found("FANOUT_CHROMIUM", "/usr/bin/chromium", "/usr/bin/chromium-browser");
     String driverPath =
         found("FANOUT_CHROMEDRIVER", "/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver");
@@ -98,15 +98,15 @@ final class Browser implements AutoCloseable {
     return null;
   }
 
-  void get(String path) {
+  public void get(String path) {
     driver.get(baseUrl + path);
   }
 
-  String url() {
+  public String url() {
     return driver.getCurrentUrl();
   }
 
-  <T> T await(Duration timeout, Function<WebDriver, T> condition) {
+  public <T> T await(Duration timeout, Function<WebDriver, T> condition) {
     try {
       return new WebDriverWait(driver, timeout, Duration.ofMillis(100)).until(condition);
     } catch (org.openqa.selenium.TimeoutException e) {
@@ -121,7 +121,7 @@ final class Browser implements AutoCloseable {
   }
 
   /** What the page logged (errors included) since the last call. */
-  List<String> consoleMessages() {
+  public List<String> consoleMessages() {
     List<String> messages = new ArrayList<>();
     driver
         .manage()
@@ -131,34 +131,41 @@ final class Browser implements AutoCloseable {
     return messages;
   }
 
-  <T> T await(Function<WebDriver, T> condition) {
+  public <T> T await(Function<WebDriver, T> condition) {
     return await(Duration.ofSeconds(30), condition);
   }
 
-  WebElement find(String css) {
+  public WebElement find(String css) {
     return driver.findElement(By.cssSelector(css));
   }
 
-  List<WebElement> all(String css) {
+  public List<WebElement> all(String css) {
     return driver.findElements(By.cssSelector(css));
   }
 
-  /** The element's text once it shows, or null while it does not. */
-  String textOf(String css) {
-    List<WebElement> found = all(css);
-    return found.isEmpty() ? null : found.getFirst().getText();
+  /**
+   * The first matching element's rendered text, or null while there is none; read in one script,
+   * since the page may redraw the element between a find and a read.
+   */
+  public String textOf(String css) {
+    Object text =
+        script(
+            "const e = document.querySelector(arguments[0]);"
+                + " return e ? e.innerText.trim() : null;",
+            css);
+    return text == null ? null : text.toString();
   }
 
-  Object script(String script, Object... args) {
+  public Object script(String script, Object... args) {
     return ((JavascriptExecutor) driver).executeScript(script, args);
   }
 
-  void size(int width, int height) {
+  public void size(int width, int height) {
     driver.manage().window().setSize(new Dimension(width, height));
   }
 
   /** A PNG of the viewport as {@code target/console-screenshots/NAME.png}. */
-  Path screenshot(String name) {
+  public Path screenshot(String name) {
     try {
       Files.createDirectories(SCREENSHOTS);
       Path file = SCREENSHOTS.resolve(name + ".png");
@@ -170,7 +177,7 @@ final class Browser implements AutoCloseable {
   }
 
   /** axe-core's serious and critical violations on the page as it is, one line each. */
-  List<String> seriousViolations() {
+  public List<String> seriousViolations() {
     script(axeSource());
     Object result =
         ((JavascriptExecutor) driver)
@@ -204,7 +211,7 @@ final class Browser implements AutoCloseable {
   }
 
   /** Fails with axe's words when the page has a serious or critical violation. */
-  void assertAccessible(String page) {
+  public void assertAccessible(String page) {
     assertThat(seriousViolations()).as("axe-core on %s", page).isEmpty();
   }
 
