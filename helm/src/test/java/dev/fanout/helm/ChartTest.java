@@ -203,6 +203,42 @@ class ChartTest {
 
   @ParameterizedTest(name = "[{index}] {0}")
   @MethodSource("variants")
+  void theConsoleMayReviewTokensAndAccessAndNothingElse(String variant) {
+    RenderedChart chart =
+        RenderedChart.render(
+            variant.isEmpty() ? List.of() : List.of(variant), Map.of("console.enabled", true));
+
+    assertThat(chart.rules(OPERATOR + "-console"))
+        .containsExactlyInAnyOrder(
+            new io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder()
+                .withApiGroups("authentication.k8s.io")
+                .withResources("tokenreviews")
+                .withVerbs("create")
+                .build(),
+            new io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder()
+                .withApiGroups("authorization.k8s.io")
+                .withResources("subjectaccessreviews")
+                .withVerbs("create")
+                .build());
+    ClusterRoleBinding binding = chart.named(ClusterRoleBinding.class, OPERATOR + "-console");
+    assertThat(binding.getRoleRef().getName()).isEqualTo(OPERATOR + "-console");
+    assertThat(binding.getSubjects())
+        .singleElement()
+        .satisfies(
+            s -> {
+              assertThat(s.getName())
+                  .isEqualTo(
+                      chart.operator().getSpec().getTemplate().getSpec().getServiceAccountName());
+              assertThat(s.getNamespace()).isEqualTo(NAMESPACE);
+            });
+    Container operator = chart.operator().getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertThat(operator.getPorts())
+        .anyMatch(p -> p.getName().equals("console") && p.getContainerPort() == 8090);
+    assertThat(envValue(chart.operator(), "FANOUT_CONSOLE_PORT")).isEqualTo("8090");
+  }
+
+  @ParameterizedTest(name = "[{index}] {0}")
+  @MethodSource("variants")
   void everyContainerIsLockedDownWithResourcesAndProbes(String variant) {
     RenderedChart chart = render(variant);
 
@@ -392,11 +428,17 @@ class ChartTest {
   }
 
   @Test
-  void namespacedModeRendersRolesInEachNamespaceAndNoClusterRoles() {
-    RenderedChart chart = RenderedChart.render(NAMESPACED);
+  void namespacedModeRendersRolesInEachNamespaceAndOnlyTheConsolesReviewsClusterWide() {
+    RenderedChart chart =
+        RenderedChart.render(List.of(NAMESPACED), Map.of("console.enabled", true));
 
-    assertThat(chart.all(ClusterRole.class)).isEmpty();
-    assertThat(chart.all(ClusterRoleBinding.class)).isEmpty();
+    // TokenReview and SubjectAccessReview have no namespaced form: the console's ClusterRole stays.
+    assertThat(chart.all(ClusterRole.class))
+        .extracting(r -> r.getMetadata().getName())
+        .containsExactly(OPERATOR + "-console");
+    assertThat(chart.all(ClusterRoleBinding.class))
+        .extracting(r -> r.getMetadata().getName())
+        .containsExactly(OPERATOR + "-console");
     Set<String> roles = new TreeSet<>();
     chart
         .all(Role.class)

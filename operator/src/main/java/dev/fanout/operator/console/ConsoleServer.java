@@ -8,11 +8,8 @@ import dev.fanout.operator.db.TaskState;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,6 +40,7 @@ public final class ConsoleServer implements AutoCloseable {
   private final JobSubmission submission;
   private final StaticFiles files = new StaticFiles("console");
   private final KubernetesSerialization json;
+  private final Replies replies;
 
   private ConsoleServer(
       HttpServer server,
@@ -53,6 +51,7 @@ public final class ConsoleServer implements AutoCloseable {
     this.server = server;
     this.pages = pages;
     this.json = client.getKubernetesSerialization();
+    this.replies = new Replies(json);
     this.access =
         auth == ConsoleAuth.NONE ? Access.OPEN : new KubernetesAccess(client, Clock.systemUTC());
     this.submission = new JobSubmission(client, auth);
@@ -127,14 +126,14 @@ public final class ConsoleServer implements AutoCloseable {
         files.serve(exchange, path);
       }
     } catch (ApiError e) {
-      error(exchange, e.status(), e.getMessage());
+      replies.error(exchange, e.status(), e.getMessage());
     } catch (RuntimeException | IOException e) {
       log.warn(
           "Console request {} {} failed: {}",
           exchange.getRequestMethod(),
           exchange.getRequestURI().getPath(),
           e.toString());
-      error(exchange, 500, "internal error; see the operator's log");
+      replies.error(exchange, 500, "internal error; see the operator's log");
     } finally {
       // After the catches: a try-with-resources would close the exchange before they answer.
       exchange.close();
@@ -196,7 +195,7 @@ public final class ConsoleServer implements AutoCloseable {
               .map(JobViews::item)
               .toList();
     }
-    writeJson(exchange, 200, Map.of("items", items));
+    replies.json(exchange, 200, Map.of("items", items));
   }
 
   private void jobDetail(HttpExchange exchange, String ns, String name) throws IOException {
@@ -206,12 +205,12 @@ public final class ConsoleServer implements AutoCloseable {
     if (live.isPresent()) {
       Job job = live.get();
       List<long[]> throughput = pages.throughput(job.getMetadata().getUid(), THROUGHPUT_POINTS);
-      writeJson(exchange, 200, JobViews.detail(job, throughput));
+      replies.json(exchange, 200, JobViews.detail(job, throughput));
       return;
     }
     TaskPages.JobHistory history =
         pages.newest(ns, name).orElseThrow(() -> new ApiError(404, "no Job " + ns + "/" + name));
-    writeJson(
+    replies.json(
         exchange,
         200,
         JobViews.history(
@@ -236,7 +235,7 @@ public final class ConsoleServer implements AutoCloseable {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("items", page.items().stream().map(JobViews::task).toList());
     body.put("next", page.next());
-    writeJson(exchange, 200, body);
+    replies.json(exchange, 200, body);
   }
 
   private void watch(HttpExchange exchange) throws IOException {
@@ -252,12 +251,12 @@ public final class ConsoleServer implements AutoCloseable {
 
   private void submit(HttpExchange exchange, String ns) throws IOException {
     Access.User user = access.authenticate(authorization(exchange));
-    byte[] body = Body.read(exchange, MAX_BODY);
+    byte[] body = Replies.readBody(exchange, MAX_BODY);
     Job job = submission.parse(ns, body);
     Job created = submission.create(job, user);
     log.info(
         "Job {}/{} submitted through the console by {}", ns, created.getMetadata().getName(), user);
-    writeJson(exchange, 201, created);
+    replies.json(exchange, 201, created);
   }
 
   /** 403 unless the user may list Fanout Jobs in the namespace. */
@@ -292,56 +291,6 @@ public final class ConsoleServer implements AutoCloseable {
 
   private static String authorization(HttpExchange exchange) {
     return exchange.getRequestHeaders().getFirst("Authorization");
-  }
-
-  private void writeJson(HttpExchange exchange, int status, Object body) throws IOException {
-    byte[] bytes = json.asJson(body).getBytes(StandardCharsets.UTF_8);
-    exchange.getResponseHeaders().set("Content-Type", "application/json");
-    exchange.getResponseHeaders().set("Cache-Control", "no-store");
-    exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
-    exchange.sendResponseHeaders(status, bytes.length);
-    try (OutputStream out = exchange.getResponseBody()) {
-      out.write(bytes);
-    }
-  }
-
-  private void error(HttpExchange exchange, int status, String message) {
-    try {
-      Map<String, Object> body = new LinkedHashMap<>();
-      body.put("error", message);
-      body.put("status", status);
-      if (status == 401) {
-        exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer");
-      }
-      writeJson(exchange, status, body);
-    } catch (IOException | RuntimeException e) {
-      // Headers already sent (a watch that failed midway) or the client gone: nothing to tell.
-    }
-  }
-
-  /** Drains the request body (at most {@code max} bytes, else 413). */
-  static final class Body {
-    private Body() {}
-
-    static byte[] read(HttpExchange exchange, int max) throws IOException {
-      String length = exchange.getRequestHeaders().getFirst("Content-Length");
-      if (length != null) {
-        try {
-          if (Long.parseLong(length.strip()) > max) {
-            throw new ApiError(413, "the body is larger than " + max + " bytes");
-          }
-        } catch (NumberFormatException e) {
-          throw new ApiError(400, "Content-Length is not a number");
-        }
-      }
-      try (InputStream in = exchange.getRequestBody()) {
-        byte[] body = in.readNBytes(max + 1);
-        if (body.length > max) {
-          throw new ApiError(413, "the body is larger than " + max + " bytes");
-        }
-        return body;
-      }
-    }
   }
 
   @Override

@@ -37,7 +37,8 @@ final class JobCache implements AutoCloseable {
 
           @Override
           public void onUpdate(Job before, Job after) {
-            if (!Objects.equals(before.getStatus(), after.getStatus())
+            // What a row of the list shows, or the Job going: not each finalizer or label edit.
+            if (!JobViews.item(before).equals(JobViews.item(after))
                 || !Objects.equals(
                     before.getMetadata().getDeletionTimestamp(),
                     after.getMetadata().getDeletionTimestamp())) {
@@ -51,14 +52,32 @@ final class JobCache implements AutoCloseable {
           }
         };
     if (namespaces.isEmpty()) {
-      informers.add(client.resources(Job.class).inAnyNamespace().inform(handler, 0));
+      informers.add(
+          start(client.resources(Job.class).inAnyNamespace().runnableInformer(0), handler));
     } else {
       for (String ns : namespaces) {
-        informers.add(client.resources(Job.class).inNamespace(ns).inform(handler, 0));
+        informers.add(
+            start(client.resources(Job.class).inNamespace(ns).runnableInformer(0), handler));
       }
     }
     log.info(
         "The console follows the Jobs of {}", namespaces.isEmpty() ? "all namespaces" : namespaces);
+  }
+
+  /**
+   * Starts without waiting for the first list: the operator's start does not hang on the console,
+   * and the informer keeps trying while the API server is away or refuses.
+   */
+  private static SharedIndexInformer<Job> start(
+      SharedIndexInformer<Job> informer, ResourceEventHandler<Job> handler) {
+    informer.addEventHandler(handler);
+    informer.exceptionHandler(
+        (started, t) -> {
+          log.warn("The console's view of the Jobs cannot follow them: {}", t.toString());
+          return true;
+        });
+    informer.start();
+    return informer;
   }
 
   /** What to do when a Job changes. */

@@ -115,10 +115,10 @@ final class JobWatch implements AutoCloseable {
     clients.forEach(Client::wake);
   }
 
-  private record Batch(List<Event> events, boolean overflowed) {}
+  record Batch(List<Event> events, boolean overflowed) {}
 
   /** A client's pending changes, the newest per Job, at most {@link #QUEUE}. */
-  private static final class Client {
+  static final class Client {
     private final LinkedHashMap<String, Event> pending = new LinkedHashMap<>();
     private boolean overflowed;
 
