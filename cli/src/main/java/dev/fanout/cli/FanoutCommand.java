@@ -12,6 +12,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "kubectl fanout",
     mixinStandardHelpOptions = true,
+    scope = CommandLine.ScopeType.INHERIT,
     versionProvider = FanoutCommand.Version.class,
     description = "Fanout Jobs (jobs.fanout.dev) with your kubeconfig and your own credentials.",
     subcommands = {

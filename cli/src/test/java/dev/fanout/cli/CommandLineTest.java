@@ -47,6 +47,13 @@ class CommandLineTest {
   }
 
   @Test
+  void everyCommandHasHelp() {
+    Run help = run("tasks", "--help");
+    assertThat(help.code()).isZero();
+    assertThat(help.out()).startsWith("Usage: kubectl fanout tasks").contains("--state=S");
+  }
+
+  @Test
   void anUnknownOptionIsAUsageErrorWithExitCodeTwo() {
     Run bad = run("get", "--bogus");
     assertThat(bad.code()).isEqualTo(2);

@@ -182,6 +182,21 @@ final class ControlPlane implements ExecutionCondition, BeforeAllCallback, After
         dir.resolve("tmp"));
   }
 
+  /**
+   * kubectl as the cluster admin with the repository root on its PATH, so that {@code kubectl
+   * fanout} runs ./kubectl-fanout (and completion ./kubectl_complete-fanout), as for a user.
+   */
+  Cli kubectlWithPlugins() {
+    return new Cli(
+        binaries.kubectl(),
+        Map.of(
+            "KUBECONFIG", kubeconfig.toString(),
+            "KUBECACHEDIR", dir.resolve("kube-cache").toString(),
+            "PATH", repositoryRoot() + java.io.File.pathSeparator + System.getenv("PATH")),
+        repositoryRoot(),
+        dir.resolve("tmp"));
+  }
+
   /** helm as the cluster admin, in the repository root. */
   Cli helm() {
     return helm;
