@@ -4,9 +4,13 @@
 {{- $embedded := eq .Values.queue.mode "embedded" -}}
 - name: FANOUT_HTTP_PORT
   value: "8080"
-# The console and its task API, on every replica; each request carries a Kubernetes token.
+# The web console and its task API: 0 turns them off. Always Kubernetes auth in a cluster.
 - name: FANOUT_CONSOLE_PORT
-  value: "8090"
+  value: {{ ternary "8090" "0" .Values.console.enabled | quote }}
+{{- if .Values.console.enabled }}
+- name: FANOUT_CONSOLE_AUTH
+  value: "kubernetes"
+{{- end }}
 - name: FANOUT_MAX_RECEIVE_COUNT
   value: {{ .Values.operator.maxReceiveCount | quote }}
 {{- if $h2 }}

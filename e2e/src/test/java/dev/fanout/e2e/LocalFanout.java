@@ -54,6 +54,19 @@ final class LocalFanout implements AutoCloseable {
    * @param database the task rows' database, closed with this
    */
   LocalFanout(int workerCount, int concurrency, int maxReceiveCount, TestDatabase database) {
+    this(workerCount, concurrency, maxReceiveCount, database, 0);
+  }
+
+  /**
+   * @param consolePort where the operator serves the console and its API (auth none: the mock API
+   *     server has no TokenReview), or 0 for none
+   */
+  LocalFanout(
+      int workerCount,
+      int concurrency,
+      int maxReceiveCount,
+      TestDatabase database,
+      int consolePort) {
     this.database = database;
     OperatorConfig config =
         new OperatorConfig(
@@ -71,7 +84,7 @@ final class LocalFanout implements AutoCloseable {
             null,
             "local-operator",
             null,
-            0,
+            consolePort,
             dev.fanout.operator.console.ConsoleAuth.NONE);
     operator = new FanoutOperator(config, client(), () -> {}).start();
     for (int i = 0; i < workerCount; i++) {

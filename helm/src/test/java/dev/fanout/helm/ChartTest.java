@@ -204,7 +204,9 @@ class ChartTest {
   @ParameterizedTest(name = "[{index}] {0}")
   @MethodSource("variants")
   void theConsoleMayReviewTokensAndAccessAndNothingElse(String variant) {
-    RenderedChart chart = render(variant);
+    RenderedChart chart =
+        RenderedChart.render(
+            variant.isEmpty() ? List.of() : List.of(variant), Map.of("console.enabled", true));
 
     assertThat(chart.rules(OPERATOR + "-console"))
         .containsExactlyInAnyOrder(
@@ -337,8 +339,8 @@ class ChartTest {
     assertThat(envValue(worker, "FANOUT_WORKER_CONCURRENCY")).isEqualTo("4");
     assertThat(env(worker, "AWS_REGION")).isEmpty();
 
-    assertThat(chart.all(ClusterRole.class)).hasSize(3);
-    assertThat(chart.all(ClusterRoleBinding.class)).hasSize(3);
+    assertThat(chart.all(ClusterRole.class)).hasSize(2);
+    assertThat(chart.all(ClusterRoleBinding.class)).hasSize(2);
     assertThat(chart.all(Role.class))
         .extracting(r -> r.getMetadata().getName())
         .containsExactly(OPERATOR + "-leader-election");
@@ -427,7 +429,8 @@ class ChartTest {
 
   @Test
   void namespacedModeRendersRolesInEachNamespaceAndOnlyTheConsolesReviewsClusterWide() {
-    RenderedChart chart = RenderedChart.render(NAMESPACED);
+    RenderedChart chart =
+        RenderedChart.render(List.of(NAMESPACED), Map.of("console.enabled", true));
 
     // TokenReview and SubjectAccessReview have no namespaced form: the console's ClusterRole stays.
     assertThat(chart.all(ClusterRole.class))
@@ -602,17 +605,13 @@ class ChartTest {
       assertThat(podLabels(worker)).containsAllEntriesOf(WORKER_PODS);
     }
     NetworkPolicyIngressRule http = rules.get(1);
-    assertThat(http.getFrom())
-        .as("port 8080 open to all, as before, and the console's (it checks tokens itself)")
-        .isNullOrEmpty();
+    assertThat(http.getFrom()).as("port 8080 open to all, as before").isNullOrEmpty();
     assertThat(http.getPorts())
         .extracting(NetworkPolicyPort::getProtocol, p -> p.getPort().getIntVal())
-        .containsExactly(
-            org.assertj.core.groups.Tuple.tuple("TCP", 8080),
-            org.assertj.core.groups.Tuple.tuple("TCP", 8090));
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("TCP", 8080));
     assertThat(container(chart.operator()).getPorts())
         .extracting(p -> p.getContainerPort())
-        .containsExactlyInAnyOrder(8080, 8090, 9324);
+        .containsExactlyInAnyOrder(8080, 9324);
 
     NetworkPolicy moved =
         RenderedChart.render(List.of(), Map.of("queue.embeddedPort", 9400))
@@ -711,7 +710,7 @@ class ChartTest {
     assertThat(chart.all(ClusterRoleBinding.class))
         .flatMap(ClusterRoleBinding::getSubjects)
         .extracting(s -> s.getName())
-        .containsExactlyInAnyOrder(OPERATOR, OPERATOR, WORKER);
+        .containsExactlyInAnyOrder(OPERATOR, WORKER);
 
     Deployment a = chart.named(Deployment.class, teamA);
     assertThat(a.getSpec().getTemplate().getSpec().getServiceAccountName()).isEqualTo(teamA);

@@ -75,6 +75,9 @@ class TaskApiIT {
             "helm/fanout",
             "--namespace",
             RELEASE_NS,
+            // The console's port and its ClusterRole (TokenReview, SubjectAccessReview).
+            "--set",
+            "console.enabled=true",
             "--set",
             "crds.install=false")
         .outOrFail();

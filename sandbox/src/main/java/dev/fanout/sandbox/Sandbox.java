@@ -132,6 +132,11 @@ final class Sandbox implements AutoCloseable {
             dbUrl, options.dbUser(), options.dbPassword(), ports[0], ports[1], operatorEnv);
     awaitReady(operator, () -> false);
     ready(operator);
+    String consoleUrl = "http://127.0.0.1:" + consolePort + "/";
+    line("console", consoleUrl + " (the web console, no token needed; docs/console.md)");
+    if (options.console()) {
+      line("console", ConsoleOpener.open(consoleUrl, System.getenv("PATH")));
+    }
     if (options.autoscale()) {
       startPool(operator, ports[0], start);
     }
@@ -359,6 +364,7 @@ final class Sandbox implements AutoCloseable {
     out.println();
     out.println("Everything keeps running (--keep-running); Ctrl-C stops it.");
     out.println("  export KUBECONFIG=" + kubeconfig);
+    out.println("  console: http://127.0.0.1:" + consolePort + "/   (the web console)");
     out.println("  export FANOUT_CONSOLE_URL=http://127.0.0.1:" + consolePort);
     out.println(
         kube.kubectlWorks()

@@ -33,6 +33,7 @@ public record SandboxOptions(
     int concurrency,
     Duration timeout,
     boolean keepRunning,
+    boolean console,
     boolean plain,
     JvmMode jvm,
     LocalKube.ControlPlane controlPlane,
@@ -61,6 +62,9 @@ public record SandboxOptions(
         --concurrency N    tasks each worker runs at once (default 4)
         --timeout T        give up after T, e.g. 90s, 10m, 1h (default 10m); exits 1
         --keep-running     leave everything up after the Jobs finish, until Ctrl-C
+        --console          open the web console (auth none, 127.0.0.1) in a
+                           browser with xdg-open or open, else print its URL;
+                           with --keep-running it stays up after the Jobs
         --plain            print a line log even when stdout is a terminal
         --jvm MODE         how the operator's and workers' JVMs start: c1 (default;
                            C1 JIT only, starts faster), cds (c1 and a class-data
@@ -111,7 +115,7 @@ public record SandboxOptions(
 
   /** The options that take no value. */
   static final Set<String> FLAGS =
-      Set.of("-h", "--help", "--keep-running", "--plain", "--autoscale");
+      Set.of("-h", "--help", "--keep-running", "--console", "--plain", "--autoscale");
 
   /** The options that take a value, as {@code --name value} or {@code --name=value}. */
   static final Set<String> WITH_VALUE =
@@ -166,6 +170,7 @@ public record SandboxOptions(
     int concurrency = DEFAULT_CONCURRENCY;
     Duration timeout = DEFAULT_TIMEOUT;
     boolean keepRunning = false;
+    boolean console = false;
     boolean plain = false;
     JvmMode jvm = JvmMode.C1;
     LocalKube.ControlPlane controlPlane = LocalKube.ControlPlane.AUTO;
@@ -200,6 +205,7 @@ public record SandboxOptions(
       } else if (FLAGS.contains(name)) {
         switch (name) {
           case "--keep-running" -> keepRunning = true;
+          case "--console" -> console = true;
           case "--plain" -> plain = true;
           case "--autoscale" -> autoscale = true;
           default -> help = true;
@@ -256,6 +262,7 @@ public record SandboxOptions(
         concurrency,
         timeout,
         keepRunning,
+        console,
         plain,
         jvm,
         controlPlane,

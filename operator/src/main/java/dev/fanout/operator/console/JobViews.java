@@ -57,11 +57,18 @@ final class JobViews {
     return item;
   }
 
-  /** The list item plus the spec, conditions, failures and the finished-over-time curve. */
+  /**
+   * The list item plus the labels, spec, index sets, conditions, failures and the
+   * finished-over-time curve.
+   */
   static Map<String, Object> detail(Job job, List<long[]> throughput) {
     Map<String, Object> detail = item(job);
     JobStatus status = job.getStatus();
+    detail.put("labels", job.getMetadata().getLabels());
     detail.put("spec", job.getSpec());
+    // The index sets, for the console's "Retry failed tasks" (RetryJob's tasks.indexes).
+    detail.put("completedIndexes", status == null ? null : status.getCompletedIndexes());
+    detail.put("failedIndexes", status == null ? null : status.getFailedIndexes());
     detail.put("conditions", status == null ? List.of() : nullToEmpty(status.getConditions()));
     detail.put("failures", status == null ? List.of() : nullToEmpty(status.getFailures()));
     detail.put("throughput", throughput);
