@@ -4,13 +4,12 @@
 {{- $embedded := eq .Values.queue.mode "embedded" -}}
 - name: FANOUT_HTTP_PORT
   value: "8080"
-# The web console and its task API: 0 turns them off. Always Kubernetes auth in a cluster.
+# The web console and its task API (kubectl fanout tasks, failures), on the pod's port 8090 with
+# Kubernetes auth; console.enabled exposes them on the Service.
 - name: FANOUT_CONSOLE_PORT
-  value: {{ ternary "8090" "0" .Values.console.enabled | quote }}
-{{- if .Values.console.enabled }}
+  value: "8090"
 - name: FANOUT_CONSOLE_AUTH
   value: "kubernetes"
-{{- end }}
 - name: FANOUT_MAX_RECEIVE_COUNT
   value: {{ .Values.operator.maxReceiveCount | quote }}
 {{- if $h2 }}

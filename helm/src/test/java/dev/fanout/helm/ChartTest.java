@@ -339,8 +339,9 @@ class ChartTest {
     assertThat(envValue(worker, "FANOUT_WORKER_CONCURRENCY")).isEqualTo("4");
     assertThat(env(worker, "AWS_REGION")).isEmpty();
 
-    assertThat(chart.all(ClusterRole.class)).hasSize(2);
-    assertThat(chart.all(ClusterRoleBinding.class)).hasSize(2);
+    // The operator's, the shared pool's, and the console's token and access reviews.
+    assertThat(chart.all(ClusterRole.class)).hasSize(3);
+    assertThat(chart.all(ClusterRoleBinding.class)).hasSize(3);
     assertThat(chart.all(Role.class))
         .extracting(r -> r.getMetadata().getName())
         .containsExactly(OPERATOR + "-leader-election");
@@ -611,7 +612,7 @@ class ChartTest {
         .containsExactly(org.assertj.core.groups.Tuple.tuple("TCP", 8080));
     assertThat(container(chart.operator()).getPorts())
         .extracting(p -> p.getContainerPort())
-        .containsExactlyInAnyOrder(8080, 9324);
+        .containsExactlyInAnyOrder(8080, 8090, 9324);
 
     NetworkPolicy moved =
         RenderedChart.render(List.of(), Map.of("queue.embeddedPort", 9400))
@@ -706,11 +707,12 @@ class ChartTest {
     }
     assertThat(bindings).isEqualTo(roles);
     assertThat(Set.copyOf(chart.rules(teamA))).isEqualTo(Set.copyOf(WORKER_RULES));
-    // Cluster-wide bindings hold only the operator and the shared pool's account.
+    // Cluster-wide bindings hold only the operator (its own and the console's reviews) and the
+    // shared pool's account.
     assertThat(chart.all(ClusterRoleBinding.class))
         .flatMap(ClusterRoleBinding::getSubjects)
         .extracting(s -> s.getName())
-        .containsExactlyInAnyOrder(OPERATOR, WORKER);
+        .containsExactlyInAnyOrder(OPERATOR, OPERATOR, WORKER);
 
     Deployment a = chart.named(Deployment.class, teamA);
     assertThat(a.getSpec().getTemplate().getSpec().getServiceAccountName()).isEqualTo(teamA);

@@ -15,6 +15,7 @@ import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.networking.v1.IngressRule;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPort;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import java.util.List;
@@ -26,17 +27,28 @@ class ConsoleChartTest {
   private static final String CONSOLE = OPERATOR + "-console";
 
   @Test
-  void offByDefaultTheOperatorServesNoConsole() {
+  void byDefaultTheConsoleIsServedOnTheOperatorsPodOnly() {
     RenderedChart chart = RenderedChart.render();
 
-    assertThat(envValue(chart.operator(), "FANOUT_CONSOLE_PORT")).isEqualTo("0");
+    // Where kubectl fanout tasks|failures and kubectl port-forward reach it, token-checked.
+    assertThat(envValue(chart.operator(), "FANOUT_CONSOLE_PORT")).isEqualTo("8090");
+    assertThat(envValue(chart.operator(), "FANOUT_CONSOLE_AUTH")).isEqualTo("kubernetes");
     assertThat(container(chart.operator()).getPorts())
         .extracting(ContainerPort::getName)
-        .doesNotContain("console");
+        .contains("console");
+    assertThat(chart.named(ClusterRole.class, CONSOLE).getRules())
+        .extracting(r -> r.getResources().get(0) + " " + String.join(",", r.getVerbs()))
+        .containsExactlyInAnyOrder("tokenreviews create", "subjectaccessreviews create");
+    // Not exposed: no port on the Service, none opened in the NetworkPolicy, no Ingress.
     assertThat(chart.named(Service.class, OPERATOR).getSpec().getPorts())
         .extracting(ServicePort::getName)
         .doesNotContain("console");
-    assertThat(chart.objects).extracting(o -> o.getMetadata().getName()).doesNotContain(CONSOLE);
+    assertThat(chart.all(io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class))
+        .flatMap(p -> p.getSpec().getIngress())
+        .flatMap(r -> r.getPorts())
+        .extracting(p -> p.getPort().getIntVal())
+        .doesNotContain(8090);
+    assertThat(chart.all(io.fabric8.kubernetes.api.model.networking.v1.Ingress.class)).isEmpty();
   }
 
   @Test
