@@ -204,6 +204,27 @@ final class ControlPlane implements ExecutionCondition, BeforeAllCallback, After
     return helm;
   }
 
+  /**
+   * {@code helm install fanout helm/fanout} into {@code namespace} with these {@code --set} values;
+   * the CRD is left to {@link #installCrd()}, as a cluster whose CRD is applied apart.
+   */
+  void installChart(String namespace, String... sets) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "install",
+                "fanout",
+                "helm/fanout",
+                "--namespace",
+                namespace,
+                "--set",
+                "crds.install=false"));
+    for (String set : sets) {
+      args.addAll(List.of("--set", set));
+    }
+    helm.run(args, null).outOrFail();
+  }
+
   /** {@code kubectl apply -f crds/}, then waits until the API server serves the Job resource. */
   Cli.Result installCrd() {
     Cli.Result applied = kubectl.run("apply", "-f", "crds/");

@@ -64,19 +64,7 @@ class RunningFanoutIT {
     for (String ns : List.of(RELEASE_NS, JOBS_NS, OTHER_NS)) {
       kube.createNamespace(ns);
     }
-    kube.helm()
-        .run(
-            "install",
-            "fanout",
-            "helm/fanout",
-            "--namespace",
-            RELEASE_NS,
-            "--set",
-            "watchNamespaces={" + JOBS_NS + "}",
-            // The CRD is installed above with kubectl; the release leaves it alone.
-            "--set",
-            "crds.install=false")
-        .outOrFail();
+    kube.installChart(RELEASE_NS, "watchNamespaces={" + JOBS_NS + "}");
     operatorKubeconfig = kubeconfigOf(OPERATOR_SA);
     workerKubeconfig = kubeconfigOf(WORKER_SA);
     int[] ports = FanoutProcesses.freePorts(2);
