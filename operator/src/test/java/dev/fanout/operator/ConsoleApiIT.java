@@ -38,23 +38,28 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The console's task API served by a running operator, against the mock API server and H2: what a
- * page or a script reading it would get. Kubernetes auth (TokenReview, SubjectAccessReview) needs a
- * real API server: kube-tests' TaskApiIT covers it; here the console runs with auth {@code none}.
+ * The console's task API served by a running operator, against the mock API server and H2 (and
+ * PostgreSQL, {@link ConsolePostgresIT}): what a page or a script reading it would get. Kubernetes
+ * auth (TokenReview, SubjectAccessReview) needs a real API server: kube-tests' TaskApiIT covers it;
+ * here the console runs with auth {@code none}.
  */
 class ConsoleApiIT {
   private static final Duration WAIT = Duration.ofSeconds(30);
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private final String dbUrl = "jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1";
   private OperatorHarness h;
   private FanoutOperator operator;
   private int port;
   private final HttpClient http = HttpClient.newHttpClient();
 
+  /** The operator's test setup: H2 in memory here, PostgreSQL in {@link ConsolePostgresIT}. */
+  OperatorHarness harness() {
+    return new OperatorHarness("jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1", "sa", "");
+  }
+
   @BeforeEach
   void start() throws IOException {
-    h = new OperatorHarness(dbUrl, "sa", "");
+    h = harness();
     try (ServerSocket free = new ServerSocket(0)) {
       port = free.getLocalPort();
     }
@@ -397,7 +402,7 @@ class ConsoleApiIT {
   /** Finishes a task as an outcome would: its state, finish time, a duration, an error. */
   private void finish(String uid, int index, String state, LocalDateTime at, String error)
       throws Exception {
-    try (Connection c = DriverManager.getConnection(dbUrl, "sa", "");
+    try (Connection c = DriverManager.getConnection(h.dbUrl, h.dbUser, h.dbPassword);
         PreparedStatement update =
             c.prepareStatement(
                 "update fanout_task set state = ?, attempts = 1, started_at = ?, finished_at = ?,"
