@@ -300,6 +300,15 @@ class ConsoleApiIT {
       assertThat(answer.type()).as(page).startsWith("text/html");
       assertThat(answer.body()).contains("<title>Fanout</title>");
     }
+    java.net.http.HttpResponse<Void> page =
+        http.send(
+            HttpRequest.newBuilder(uri("/")).build(),
+            java.net.http.HttpResponse.BodyHandlers.discarding());
+    assertThat(page.headers().firstValue("Content-Security-Policy"))
+        .as("its own files only, and no other site may frame it")
+        .hasValueSatisfying(
+            v -> assertThat(v).contains("default-src 'self'", "frame-ancestors 'none'"));
+    assertThat(page.headers().firstValue("X-Frame-Options")).contains("DENY");
     Answer css = get("/assets/console.css");
     assertThat(css.status()).isEqualTo(200);
     assertThat(css.type()).startsWith("text/css");

@@ -13,6 +13,11 @@ import java.util.regex.Pattern;
  * with the file of that name. Nothing else: no listing, no path outside {@code assets/}.
  */
 final class StaticFiles {
+  /** The console loads its own scripts, styles and API only; no page may frame it. */
+  static final String CONTENT_SECURITY_POLICY =
+      "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none';"
+          + " form-action 'self'; frame-ancestors 'none'";
+
   private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}");
   private static final Pattern NAME = Pattern.compile("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?");
   private static final Map<String, String> TYPES =
@@ -55,6 +60,9 @@ final class StaticFiles {
           .getResponseHeaders()
           .set("Content-Type", TYPES.getOrDefault(ext, "application/octet-stream"));
       exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
+      // Only its own files, never inside another site's frame (whose page could click "Retry").
+      exchange.getResponseHeaders().set("Content-Security-Policy", CONTENT_SECURITY_POLICY);
+      exchange.getResponseHeaders().set("X-Frame-Options", "DENY");
       exchange
           .getResponseHeaders()
           .set("Cache-Control", resource.equals("index.html") ? "no-cache" : "max-age=300");
