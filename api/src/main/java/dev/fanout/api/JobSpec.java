@@ -38,6 +38,11 @@ import java.util.List;
         "has(self.failurePolicy) == has(oldSelf.failurePolicy)"
             + " && (!has(self.failurePolicy) || self.failurePolicy == oldSelf.failurePolicy)",
     message = "spec.failurePolicy is immutable")
+@ValidationRule(
+    value =
+        "has(self.tasksPerMessage) == has(oldSelf.tasksPerMessage)"
+            + " && (!has(self.tasksPerMessage) || self.tasksPerMessage == oldSelf.tasksPerMessage)",
+    message = "spec.tasksPerMessage is immutable")
 public class JobSpec {
   public static final int DEFAULT_MAX_ATTEMPTS = 3;
 
@@ -47,6 +52,9 @@ public class JobSpec {
   public static final int TASK_TIMEOUT_LIMIT_SECONDS = 43200;
   public static final int DEFAULT_TASK_TIMEOUT_SECONDS = 600;
   public static final String DEFAULT_POOL = "default";
+
+  /** The most tasks one queue message carries. */
+  public static final int TASKS_PER_MESSAGE_LIMIT = 100;
 
   /** Lowercase DNS-label-like; a pool's queue names are derived from it. */
   public static final String POOL_PATTERN = "^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$";
@@ -125,6 +133,14 @@ public class JobSpec {
       "What a failed attempt of an exec task leads to, by its exit code; the first matching rule"
           + " decides, and with none matching the attempt counts. Immutable.")
   private FailurePolicy failurePolicy;
+
+  @Min(1)
+  @Max(TASKS_PER_MESSAGE_LIMIT)
+  @JsonPropertyDescription(
+      "How many tasks travel in one queue message; unset means automatic: short tasks are packed"
+          + " together, long ones sent alone. Retries, counting and parallelism stay per task."
+          + " Immutable.")
+  private Integer tasksPerMessage;
 
   public String getHandler() {
     return handler;
@@ -228,6 +244,14 @@ public class JobSpec {
 
   public void setFailurePolicy(FailurePolicy failurePolicy) {
     this.failurePolicy = failurePolicy;
+  }
+
+  public Integer getTasksPerMessage() {
+    return tasksPerMessage;
+  }
+
+  public void setTasksPerMessage(Integer tasksPerMessage) {
+    this.tasksPerMessage = tasksPerMessage;
   }
 
   public String getPool() {
