@@ -151,6 +151,18 @@ public final class IndexSet {
     return bounds.length / 2;
   }
 
+  /**
+   * The smallest index.
+   *
+   * @throws java.util.NoSuchElementException when the set is empty
+   */
+  public int first() {
+    if (bounds.length == 0) {
+      throw new java.util.NoSuchElementException("the empty index set has no first index");
+    }
+    return bounds[0];
+  }
+
   public boolean contains(int index) {
     int low = 0;
     int high = bounds.length / 2 - 1;

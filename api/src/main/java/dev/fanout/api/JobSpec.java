@@ -3,6 +3,7 @@ package dev.fanout.api;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
@@ -339,6 +340,26 @@ public class JobSpec {
   private record ParsedIndexes(String text, int size, IndexSet set) {}
 
   @JsonIgnore private transient volatile ParsedIndexes parsedIndexes;
+
+  /**
+   * The parameters task {@code index} runs with: {@code parameters}, and for a Job of items, its
+   * item's keys over them; an empty object when there are none.
+   */
+  @JsonIgnore
+  public ObjectNode taskParameters(int index) {
+    List<ObjectNode> items = tasks == null ? null : tasks.getItems();
+    if (items == null || index < 0 || index >= items.size()) {
+      return parameters != null ? parameters : JsonNodeFactory.instance.objectNode();
+    }
+    ObjectNode merged = JsonNodeFactory.instance.objectNode();
+    if (parameters != null) {
+      merged.setAll(parameters);
+    }
+    if (items.get(index) != null) {
+      merged.setAll(items.get(index));
+    }
+    return merged;
+  }
 
   /** Whether the Job runs this index (it is within the source and the indexes given). */
   @JsonIgnore

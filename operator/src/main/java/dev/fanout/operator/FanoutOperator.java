@@ -95,7 +95,8 @@ public final class FanoutOperator implements AutoCloseable {
         new TaskFanout(store, queues, sqs, registry, Clock.systemUTC(), config.fairShareSeconds());
     queues.onNewQueue(new QueueLoss(store, Clock.systemUTC(), fanout::wake));
     JobStatusWriter statusWriter = new JobStatusWriter(client, registry);
-    outcomes = new OutcomeDrain(sqs, queues, store, registry, fanout::wake);
+    outcomes =
+        new OutcomeDrain(sqs, queues, store, registry, fanout::wake, fanout.packing()::observe);
     deadLetters =
         new DeadLetterDrain(
             sqs,

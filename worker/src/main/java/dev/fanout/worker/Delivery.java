@@ -1,13 +1,17 @@
 package dev.fanout.worker;
 
+import dev.fanout.api.IndexSet;
 import dev.fanout.common.queue.Messages;
 import dev.fanout.common.queue.TaskMessage;
+import java.util.ArrayList;
+import java.util.List;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
 
 /**
- * One received task message: the task, which attempt this delivery makes, and the receipt handle
- * that deletes it or changes its visibility.
+ * One received task: the task, which attempt this delivery makes, and the receipt handle that
+ * deletes its message or changes its visibility. A message that carries several tasks is received
+ * as one delivery per task, sharing the message ({@code packed}), which goes once each is settled.
  */
 record Delivery(
     String messageId,
@@ -16,7 +20,19 @@ record Delivery(
     int attempt,
     long receivedAtMillis,
     long sentAtMillis,
-    int deliveries) {
+    int deliveries,
+    Packed packed) {
+
+  Delivery(
+      String messageId,
+      String receiptHandle,
+      TaskMessage task,
+      int attempt,
+      long receivedAtMillis,
+      long sentAtMillis,
+      int deliveries) {
+    this(messageId, receiptHandle, task, attempt, receivedAtMillis, sentAtMillis, deliveries, null);
+  }
 
   /** A delivery whose attempts all counted: as many deliveries as attempts. */
   Delivery(
@@ -30,22 +46,68 @@ record Delivery(
   }
 
   /**
-   * @throws Messages.BadMessageException when the body is not a task message
+   * The delivery of a message that carries one task.
+   *
+   * @throws Messages.BadMessageException when the body is not a task message, or carries several
    */
   static Delivery of(Message message, long nowMillis) {
+    List<Delivery> all = all(message, nowMillis);
+    if (all.size() != 1 || all.get(0).packed() != null) {
+      throw new Messages.BadMessageException(
+          "a message of several tasks where one was expected: " + message.messageId());
+    }
+    return all.get(0);
+  }
+
+  /**
+   * The deliveries of a received message: its task, or one per task it carries.
+   *
+   * @throws Messages.BadMessageException when the body is not a task message
+   */
+  static List<Delivery> all(Message message, long nowMillis) {
     TaskMessage task = Messages.decodeTask(message.body());
     TaskChecks.wellFormed(task);
     int receiveCount =
         parseOr(message.attributes().get(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT), 1);
     long sentAt = parseOr(message.attributes().get(MessageSystemAttributeName.SENT_TIMESTAMP), 0);
-    return new Delivery(
-        message.messageId(),
-        message.receiptHandle(),
-        task,
-        task.attempt(receiveCount),
-        nowMillis,
-        sentAt,
-        task.deliveries(receiveCount));
+    int attempt = task.attempt(receiveCount);
+    int deliveries = task.deliveries(receiveCount);
+    if (!task.isPacked()) {
+      return List.of(
+          new Delivery(
+              message.messageId(),
+              message.receiptHandle(),
+              task,
+              attempt,
+              nowMillis,
+              sentAt,
+              deliveries));
+    }
+    IndexSet tasks = task.tasks();
+    Packed packed = new Packed(message.messageId(), message.receiptHandle(), tasks.count());
+    List<Delivery> members = new ArrayList<>(tasks.count());
+    tasks.forEach(
+        index ->
+            members.add(
+                new Delivery(
+                    message.messageId(),
+                    message.receiptHandle(),
+                    task.single(index, null),
+                    attempt,
+                    nowMillis,
+                    sentAt,
+                    deliveries,
+                    packed)));
+    return members;
+  }
+
+  /**
+   * A task of a message of several that comes again: an earlier delivery ended without settling it,
+   * most likely with its worker. It goes on alone, so that a task that kills its worker takes only
+   * itself to the dead-letter queue.
+   */
+  boolean redeliveredPacked() {
+    return packed != null && attempt > task.priorAttempts() + 1;
   }
 
   private static int parseOr(String value, int fallback) {
@@ -84,12 +146,26 @@ record Delivery(
         attempt,
         receivedAtMillis,
         sentAtMillis,
-        deliveries);
+        deliveries,
+        packed);
   }
 
   /** A copy of the task to send again: this delivery ran nothing, so it costs no attempt. */
   TaskMessage unrunCopy() {
-    return copy(task.priorDeliveries());
+    return copy(attempt - 1, task.priorDeliveries());
+  }
+
+  /** A copy of a task of a message of several that makes its next attempt: its retry. */
+  TaskMessage retryCopy() {
+    return copy(attempt, deliveries);
+  }
+
+  /**
+   * A copy of a task of a message of several delivered again ({@link #redeliveredPacked()}): this
+   * delivery, which runs nothing, neither attempts nor counts toward the receive ceiling.
+   */
+  TaskMessage splitCopy() {
+    return copy(attempt - 1, deliveries - 1);
   }
 
   /**
@@ -97,10 +173,10 @@ record Delivery(
    * not counted, its delivery is (toward the queue's receive ceiling).
    */
   TaskMessage ignoredCopy() {
-    return copy(deliveries);
+    return copy(attempt - 1, deliveries);
   }
 
-  private TaskMessage copy(int priorDeliveries) {
+  private TaskMessage copy(int priorAttempts, int priorDeliveries) {
     TaskMessage t = task;
     return new TaskMessage(
         t.version(),
@@ -115,7 +191,7 @@ record Delivery(
         t.maxAttempts(),
         t.timeoutSeconds(),
         t.backoff(),
-        attempt - 1,
+        priorAttempts,
         priorDeliveries);
   }
 }

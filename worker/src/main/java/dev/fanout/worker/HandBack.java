@@ -42,15 +42,17 @@ final class HandBack {
   /** Messages received once the worker was stopping: none of them started here. */
   void unstarted(List<Message> messages) {
     for (Message message : messages) {
-      Delivery delivery;
+      List<Delivery> deliveries;
       try {
-        delivery = Delivery.of(message, clock.millis());
+        deliveries = Delivery.all(message, clock.millis());
       } catch (Messages.BadMessageException e) {
         // Not a task: whoever receives it next deletes it.
         release(message);
         continue;
       }
-      task(delivery, List.of(), false);
+      for (Delivery delivery : deliveries) {
+        task(delivery, List.of(), false);
+      }
     }
   }
 

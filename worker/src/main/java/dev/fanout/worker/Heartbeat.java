@@ -44,9 +44,14 @@ final class Heartbeat implements AutoCloseable {
     timer.scheduleWithFixedDelay(this::beat, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
   }
 
+  /** Keeps the delivery's message hidden; a message of several tasks once, for all of them. */
   void track(Delivery delivery) {
-    held.put(
-        delivery.receiptHandle(), new Held(delivery, delivery.receivedAtMillis() + periodMillis()));
+    Held h = new Held(delivery, delivery.receivedAtMillis() + periodMillis());
+    if (delivery.packed() == null) {
+      held.put(delivery.receiptHandle(), h);
+    } else if (!delivery.packed().closed()) {
+      held.putIfAbsent(delivery.receiptHandle(), h);
+    }
   }
 
   /**
@@ -54,6 +59,9 @@ final class Heartbeat implements AutoCloseable {
    * visibility the caller sets next (a retry's backoff, say).
    */
   void untrack(Delivery delivery) {
+    if (delivery.packed() != null && !delivery.packed().closed()) {
+      return; // others of its tasks still hold the message
+    }
     beatLock.lock();
     try {
       held.remove(delivery.receiptHandle());
@@ -81,7 +89,10 @@ final class Heartbeat implements AutoCloseable {
     long now = clock.millis();
     List<Delivery> due = new ArrayList<>();
     for (Held h : held.values()) {
-      if (h.dueMillis() <= now) {
+      Packed packed = h.delivery().packed();
+      if (packed != null && packed.closed()) {
+        held.remove(h.delivery().receiptHandle(), h); // settled in full: deleted, or going
+      } else if (h.dueMillis() <= now) {
         due.add(h.delivery());
       }
     }

@@ -1,11 +1,15 @@
 package dev.fanout.worker;
 
+import dev.fanout.api.IndexSet;
 import dev.fanout.common.queue.Messages;
 import dev.fanout.common.queue.Outcome;
 import dev.fanout.common.queue.TaskMessage;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -67,22 +71,54 @@ final class TaskQueue {
     sqs.deleteMessage(r -> r.queueUrl(tasksUrl()).receiptHandle(receiptHandle));
   }
 
-  /** Deletes the messages; returns how many SQS refused (a stale receipt, say). */
+  /**
+   * The task needs nothing more of its message: the message is deleted; for a task of a message of
+   * several, the task is settled, and the message goes once all its tasks are.
+   */
+  void settle(Delivery delivery) {
+    if (delivery.packed() == null) {
+      delete(delivery.receiptHandle());
+    } else {
+      settle(delivery, null);
+    }
+  }
+
+  /**
+   * Deletes the messages of these tasks, as {@link #settle} does; returns how many SQS refused (a
+   * stale receipt, say), or that could not go yet.
+   */
   int deleteAll(List<Delivery> deliveries) {
-    return inBatches(
-        deliveries,
-        chunk -> {
-          List<DeleteMessageBatchRequestEntry> entries = new ArrayList<>(chunk.size());
-          for (int i = 0; i < chunk.size(); i++) {
-            entries.add(
-                DeleteMessageBatchRequestEntry.builder()
-                    .id(Integer.toString(i))
-                    .receiptHandle(chunk.get(i).receiptHandle())
-                    .build());
-          }
-          var response = sqs.deleteMessageBatch(r -> r.queueUrl(tasksUrl()).entries(entries));
-          return logFailures("delete", response.failed());
-        });
+    List<String> receipts = new ArrayList<>(deliveries.size());
+    int failed = 0;
+    for (Delivery d : deliveries) {
+      if (d.packed() == null) {
+        receipts.add(d.receiptHandle());
+      } else if (d.packed().settle(d.task().index(), null)) {
+        try {
+          sendCopies(d.packed());
+          receipts.add(d.packed().receiptHandle());
+        } catch (RuntimeException e) {
+          // It comes back after its visibility timeout, and its tasks not recorded go on alone.
+          log.warn("Cannot send on the tasks of {}: {}", d.packed(), e.toString());
+          failed++;
+        }
+      }
+    }
+    return failed
+        + inBatches(
+            receipts,
+            chunk -> {
+              List<DeleteMessageBatchRequestEntry> entries = new ArrayList<>(chunk.size());
+              for (int i = 0; i < chunk.size(); i++) {
+                entries.add(
+                    DeleteMessageBatchRequestEntry.builder()
+                        .id(Integer.toString(i))
+                        .receiptHandle(chunk.get(i))
+                        .build());
+              }
+              var response = sqs.deleteMessageBatch(r -> r.queueUrl(tasksUrl()).entries(entries));
+              return logFailures("delete", response.failed());
+            });
   }
 
   /** Makes the message visible again at once. */
@@ -91,8 +127,41 @@ final class TaskQueue {
         r -> r.queueUrl(tasksUrl()).receiptHandle(receiptHandle).visibilityTimeout(0));
   }
 
+  /**
+   * The task's next attempt comes in {@code seconds}: its message is hidden for that long (its next
+   * receipt makes the next attempt); a task of a message of several goes on in a message of its
+   * own, sent with that delay, which makes the next attempt.
+   */
+  void retryLater(Delivery delivery, int seconds) {
+    if (delivery.packed() == null) {
+      changeVisibility(delivery, seconds);
+    } else {
+      settle(delivery, new Packed.Copy(delivery.retryCopy(), seconds, false));
+    }
+  }
+
+  /**
+   * A copy of a task that waited here for its run to end comes back in {@code seconds}, as the run
+   * it waited for does; a task of a message of several as a message of its own, unrun.
+   */
+  void returnLater(Delivery delivery, int seconds) {
+    if (delivery.packed() == null) {
+      changeVisibility(delivery, seconds);
+    } else {
+      settle(delivery, new Packed.Copy(delivery.unrunCopy(), seconds, false));
+    }
+  }
+
+  /**
+   * A task of a message of several that came again ({@link Delivery#redeliveredPacked()}) goes on
+   * in a message of its own, at once, without running here.
+   */
+  void split(Delivery delivery) {
+    settle(delivery, new Packed.Copy(delivery.splitCopy(), 0, true));
+  }
+
   /** Hides the message for that long from now; 0 makes it visible at once. */
-  void changeVisibility(Delivery delivery, int seconds) {
+  private void changeVisibility(Delivery delivery, int seconds) {
     sqs.changeMessageVisibility(
         r ->
             r.queueUrl(tasksUrl())
@@ -178,6 +247,10 @@ final class TaskQueue {
    * visibility instead would raise the receive count, and so the attempt number, each time.
    */
   void defer(Delivery delivery, int delaySeconds) {
+    if (delivery.packed() != null) {
+      settle(delivery, new Packed.Copy(delivery.unrunCopy(), delaySeconds, false));
+      return;
+    }
     sendCopy(delivery, delaySeconds);
     delete(delivery.receiptHandle());
   }
@@ -190,6 +263,10 @@ final class TaskQueue {
    * @throws RuntimeException when the copy could not be sent; then nothing was deleted
    */
   void handBack(Delivery delivery) {
+    if (delivery.packed() != null) {
+      settle(delivery, new Packed.Copy(delivery.unrunCopy(), 0, false));
+      return;
+    }
     sendCopy(delivery, 0);
     try {
       delete(delivery.receiptHandle());
@@ -204,6 +281,10 @@ final class TaskQueue {
    * receive ceiling ({@link Delivery#ignoredCopy()}).
    */
   void ignore(Delivery delivery, int delaySeconds) {
+    if (delivery.packed() != null) {
+      settle(delivery, new Packed.Copy(delivery.ignoredCopy(), delaySeconds, false));
+      return;
+    }
     sendCopy(delivery.ignoredCopy(), delaySeconds);
     delete(delivery.receiptHandle());
   }
@@ -214,6 +295,75 @@ final class TaskQueue {
     return endpoints == null
         ? QueueConnector.Endpoints.DEFAULT_RECEIVE_CEILING
         : endpoints.receiveCeiling();
+  }
+
+  /**
+   * Settles a task of a message of several; the last one closes the message: the copies go first,
+   * then the message. When they cannot be sent the message stays, to come back after its visibility
+   * timeout, when its tasks not yet recorded go on alone.
+   *
+   * @throws RuntimeException when closing the message failed
+   */
+  private void settle(Delivery delivery, Packed.Copy copy) {
+    Packed packed = delivery.packed();
+    if (packed.settle(delivery.task().index(), copy)) {
+      sendCopies(packed);
+      delete(packed.receiptHandle());
+    }
+  }
+
+  /**
+   * Sends the copies of a closed message: those that make the same attempt after the same delay
+   * travel together, as the tasks of one message; those split off go alone.
+   */
+  private void sendCopies(Packed packed) {
+    List<Packed.Copy> copies = packed.copies();
+    if (copies.isEmpty()) {
+      return;
+    }
+    record Group(int attempts, int deliveries, int delay) {}
+    Map<Group, List<Integer>> groups = new LinkedHashMap<>();
+    List<Packed.Copy> messages = new ArrayList<>();
+    Map<Group, TaskMessage> firsts = new HashMap<>();
+    for (Packed.Copy copy : copies) {
+      if (copy.alone()) {
+        messages.add(copy);
+        continue;
+      }
+      TaskMessage t = copy.task();
+      Group group = new Group(t.priorAttempts(), t.priorDeliveries(), copy.delaySeconds());
+      groups.computeIfAbsent(group, g -> new ArrayList<>()).add(t.index());
+      firsts.putIfAbsent(group, t);
+    }
+    groups.forEach(
+        (group, indexes) ->
+            messages.add(
+                new Packed.Copy(
+                    firsts
+                        .get(group)
+                        .carrying(IndexSet.of(indexes), group.attempts(), group.deliveries()),
+                    group.delay(),
+                    false)));
+    int refused =
+        inBatches(
+            messages,
+            chunk -> {
+              List<SendMessageBatchRequestEntry> entries = new ArrayList<>(chunk.size());
+              for (int i = 0; i < chunk.size(); i++) {
+                Packed.Copy copy = chunk.get(i);
+                entries.add(
+                    SendMessageBatchRequestEntry.builder()
+                        .id(Integer.toString(i))
+                        .messageBody(Messages.encode(copy.task()))
+                        .delaySeconds(Math.max(0, Math.min(MAX_DELAY_SECONDS, copy.delaySeconds())))
+                        .build());
+              }
+              var response = sqs.sendMessageBatch(r -> r.queueUrl(tasksUrl()).entries(entries));
+              return logFailures("send a task on", response.failed());
+            });
+    if (refused > 0) {
+      throw new IllegalStateException("SQS refused " + refused + " of the tasks sent on");
+    }
   }
 
   private void sendCopy(Delivery delivery, int delaySeconds) {

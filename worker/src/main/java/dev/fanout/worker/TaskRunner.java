@@ -16,6 +16,10 @@ import dev.fanout.worker.spi.TaskResult;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Clock;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadFactory;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,22 +48,29 @@ final class TaskRunner {
       HandBack handBack,
       WorkerMetrics metrics) {}
 
+  private static final ThreadFactory TASK_THREADS =
+      Thread.ofVirtual().name("packed-task-", 0).factory();
+
   private final Parts p;
   private final String workerId;
   private final Clock clock;
   private final BooleanSupplier stopping;
 
-  TaskRunner(Parts parts, String workerId, Clock clock, BooleanSupplier stopping) {
+  /** Handlers running at once: the worker's concurrency, whether tasks come alone or packed. */
+  private final Semaphore running;
+
+  TaskRunner(Parts parts, String workerId, Clock clock, BooleanSupplier stopping, int concurrency) {
     this.p = parts;
     this.workerId = workerId;
     this.clock = clock;
     this.stopping = stopping;
+    this.running = new Semaphore(concurrency);
   }
 
   void handle(Message message) {
-    Delivery delivery;
+    List<Delivery> deliveries;
     try {
-      delivery = Delivery.of(message, clock.millis());
+      deliveries = Delivery.all(message, clock.millis());
     } catch (Messages.BadMessageException e) {
       // Not a task of ours; nothing could ever run it.
       p.metrics().badMessage();
@@ -71,17 +82,41 @@ final class TaskRunner {
       }
       return;
     }
-    p.metrics().waited(delivery.sentAtMillis(), delivery.receivedAtMillis());
+    Delivery first = deliveries.get(0);
+    p.metrics().waited(first.sentAtMillis(), first.receivedAtMillis());
+    if (first.packed() == null) {
+      admitOrLeave(first);
+      return;
+    }
+    // Several tasks: each its own thread, at most the worker's concurrency running (permits); the
+    // message stays hidden until every one of them is settled.
+    p.heartbeat().track(first);
+    try (ExecutorService tasks = Executors.newThreadPerTaskExecutor(TASK_THREADS)) {
+      for (Delivery d : deliveries) {
+        tasks.execute(() -> admitOrLeave(d));
+      }
+    }
+  }
+
+  private void admitOrLeave(Delivery delivery) {
     try {
       admit(delivery);
     } catch (RuntimeException e) {
-      // The message is left alone and comes back after its visibility timeout.
+      // The message is left alone and comes back after its visibility timeout; a task of a message
+      // of several comes back alone, a little later, as one whose Job could not be read.
       log.warn(
           "Job {}: task {} attempt {}: {}",
           delivery.jobRef(),
           delivery.task().index(),
           delivery.attempt(),
           e.toString());
+      if (delivery.packed() != null) {
+        try {
+          p.queue().defer(delivery, LOOKUP_RETRY_SECONDS);
+        } catch (RuntimeException also) {
+          log.debug("Job {}: {}", delivery.jobRef(), also.toString());
+        }
+      }
     }
   }
 
@@ -127,6 +162,17 @@ final class TaskRunner {
       drop(d, decision);
       return;
     }
+    if (d.redeliveredPacked() && (decision == Decision.RUN || decision == Decision.WORKER_LOST)) {
+      // An earlier delivery of the message ended without settling this task: it goes on alone.
+      log.debug(
+          "Job {}: task {} of {} delivered again; it goes on alone",
+          task.jobRef(),
+          task.index(),
+          d.packed());
+      p.metrics().skipped("split");
+      p.queue().split(d);
+      return;
+    }
     if (decision == Decision.SUSPENDED) {
       // Handed back to the operator's rows once, to be sent again on resume, rather than going
       // round the queue every few seconds for as long as the Job stays suspended.
@@ -134,7 +180,7 @@ final class TaskRunner {
           "Job {}: suspended; task {} goes back to the operator", task.jobRef(), task.index());
       p.metrics().skipped(decision.skipTag);
       p.queue().sendOutcomes(List.of(returned(d)));
-      p.queue().delete(d.receiptHandle());
+      p.queue().settle(d);
       return;
     }
     // Tracked first: a copy held below may be settled by another thread at once.
@@ -170,7 +216,7 @@ final class TaskRunner {
       log.debug("Job {}: dropping task {} ({})", d.jobRef(), d.task().index(), decision);
       p.metrics().skipped(decision.skipTag);
     }
-    p.queue().delete(d.receiptHandle());
+    p.queue().settle(d);
   }
 
   private void failLost(Delivery d) {
@@ -211,11 +257,19 @@ final class TaskRunner {
               Reasons.UNKNOWN_HANDLER, p.handlers().unknownMessage(task.handler()));
       invocation = new Invocation(unknown, false, clock.millis(), 0);
     } else {
+      try {
+        running.acquire();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        handBack(d, false);
+        return;
+      }
       p.metrics().running().incrementAndGet();
       try {
         invocation = p.invoker().invoke(handler, d);
       } finally {
         p.metrics().running().decrementAndGet();
+        running.release();
       }
     }
     if (invocation.stoppedByShutdown()) {
@@ -227,7 +281,7 @@ final class TaskRunner {
       log.debug("Job {}: ended; dropping task {}", task.jobRef(), task.index());
       p.metrics().skipped(Decision.JOB_FINISHED.skipTag);
       letGo(d, 0);
-      p.queue().delete(d.receiptHandle());
+      p.queue().settle(d);
       return;
     }
     if (stopping.getAsBoolean()) {
@@ -352,7 +406,7 @@ final class TaskRunner {
       // The operator learns of the retry from the next outcome; the retry itself matters more.
       log.debug("Job {}: cannot report a retry: {}", d.jobRef(), e.toString());
     }
-    p.queue().changeVisibility(d, delaySeconds);
+    p.queue().retryLater(d, delaySeconds);
   }
 
   /**
@@ -366,7 +420,7 @@ final class TaskRunner {
     for (Delivery copy : p.ledger().abandon(d.task().jobUid(), d.task().index())) {
       p.heartbeat().untrack(copy);
       try {
-        p.queue().changeVisibility(copy, copiesInSeconds);
+        p.queue().returnLater(copy, copiesInSeconds);
       } catch (RuntimeException e) {
         // It comes back after its visibility timeout instead.
         log.debug("Job {}: cannot let a copy of task {} go: {}", d.jobRef(), d.task().index(), e);

@@ -87,7 +87,8 @@ public final class Worker implements AutoCloseable {
     // The poller is made after the runner, which asks it whether the worker is stopping.
     TaskPoller[] pollerRef = new TaskPoller[1];
     TaskRunner runner =
-        new TaskRunner(parts, config.workerId(), clock, () -> pollerRef[0].isStopping());
+        new TaskRunner(
+            parts, config.workerId(), clock, () -> pollerRef[0].isStopping(), config.concurrency());
     TaskPoller.Backlog backlog =
         new TaskPoller.Backlog() {
           @Override

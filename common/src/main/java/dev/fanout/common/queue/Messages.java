@@ -5,6 +5,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.fanout.api.IndexSet;
+import dev.fanout.api.JobSpec;
 import java.util.List;
 
 /** The JSON codec for queue messages; garbage is rejected with a {@link BadMessageException}. */
@@ -40,7 +42,37 @@ public final class Messages {
         || task.index() < 0) {
       throw new BadMessageException("not a task message: " + preview(body));
     }
+    if (task.isPacked()) {
+      checkPacked(task, body);
+    }
     return task;
+  }
+
+  /** The tasks of a packed message: 1 to 100 of them, the first of which is its index. */
+  private static void checkPacked(TaskMessage task, String body) {
+    IndexSet tasks;
+    try {
+      tasks = IndexSet.parse(task.indexes());
+    } catch (IllegalArgumentException e) {
+      throw new BadMessageException(
+          "not a task message: indexes " + e.getMessage() + ": " + preview(body));
+    }
+    if (tasks.isEmpty() || tasks.count() > JobSpec.TASKS_PER_MESSAGE_LIMIT) {
+      throw new BadMessageException(
+          "not a task message: it carries "
+              + tasks.count()
+              + " tasks, at most "
+              + JobSpec.TASKS_PER_MESSAGE_LIMIT
+              + " may travel together: "
+              + preview(body));
+    }
+    if (tasks.first() != task.index()) {
+      throw new BadMessageException(
+          "not a task message: index "
+              + task.index()
+              + " is not the first of its indexes "
+              + preview(task.indexes()));
+    }
   }
 
   public static Outcome decodeOutcome(String body) {

@@ -1,17 +1,23 @@
 package dev.fanout.common.queue;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fanout.api.Backoff;
+import dev.fanout.api.IndexSet;
 import java.util.List;
 
 /**
- * One task as it travels on the queue: everything a worker needs to run it without the database.
+ * One task as it travels on the queue, or several ({@code indexes}): everything a worker needs to
+ * run them without the database.
  *
  * @param priorAttempts attempts made before this message was (re)sent; the attempt a delivery makes
  *     is {@code priorAttempts + ApproximateReceiveCount}
  * @param priorDeliveries deliveries of the task before this message was sent again in place of one
  *     whose attempt did not count ({@code Ignore} of spec.failurePolicy): they count toward the
  *     queue's receive ceiling all the same
+ * @param indexes the tasks this message carries, in interval form ({@code "40-49"}), when it
+ *     carries more than one (spec.tasksPerMessage); then {@code index} is the first of them, {@code
+ *     params} is null (each task's come from the Job's spec), and the prior counts hold for each
  */
 public record TaskMessage(
     int version,
@@ -27,8 +33,43 @@ public record TaskMessage(
     int timeoutSeconds,
     Backoff backoff,
     int priorAttempts,
-    int priorDeliveries) {
+    int priorDeliveries,
+    String indexes) {
   public static final int VERSION = 1;
+
+  /** A task sent again in place of one whose attempts did not all count. */
+  public TaskMessage(
+      int version,
+      String jobUid,
+      String namespace,
+      String name,
+      int index,
+      int total,
+      String handler,
+      List<String> command,
+      ObjectNode params,
+      int maxAttempts,
+      int timeoutSeconds,
+      Backoff backoff,
+      int priorAttempts,
+      int priorDeliveries) {
+    this(
+        version,
+        jobUid,
+        namespace,
+        name,
+        index,
+        total,
+        handler,
+        command,
+        params,
+        maxAttempts,
+        timeoutSeconds,
+        backoff,
+        priorAttempts,
+        priorDeliveries,
+        null);
+  }
 
   /** A task sent for the first time, or again after attempts that all counted. */
   public TaskMessage(
@@ -59,7 +100,8 @@ public record TaskMessage(
         timeoutSeconds,
         backoff,
         priorAttempts,
-        0);
+        0,
+        null);
   }
 
   /** The attempt a delivery with this receive count makes (1-based). */
@@ -70,6 +112,67 @@ public record TaskMessage(
   /** Deliveries of the task so far, this one included: what the queue's receive ceiling bounds. */
   public int deliveries(int receiveCount) {
     return priorDeliveries + Math.max(1, receiveCount);
+  }
+
+  /**
+   * The tasks this message carries: {@code indexes} when set, else {@code index} alone.
+   *
+   * @throws IllegalArgumentException when {@code indexes} is not in interval form
+   */
+  @JsonIgnore
+  public IndexSet tasks() {
+    return indexes == null ? IndexSet.of(index) : IndexSet.parse(indexes);
+  }
+
+  /** Whether this message carries more than one task. */
+  @JsonIgnore
+  public boolean isPacked() {
+    return indexes != null;
+  }
+
+  /** This message for one of its tasks: the same Job, attempts and limits, that index alone. */
+  public TaskMessage single(int task, ObjectNode taskParams) {
+    return new TaskMessage(
+        version,
+        jobUid,
+        namespace,
+        name,
+        task,
+        total,
+        handler,
+        command,
+        taskParams,
+        maxAttempts,
+        timeoutSeconds,
+        backoff,
+        priorAttempts,
+        priorDeliveries,
+        null);
+  }
+
+  /**
+   * A message carrying these tasks of the Job with these prior counts: one task alone when the set
+   * holds one, else packed (its tasks' parameters then come from the spec).
+   */
+  public TaskMessage carrying(IndexSet tasks, int attempts, int deliveries) {
+    boolean packed = tasks.count() > 1;
+    int first = tasks.first();
+    return new TaskMessage(
+        version,
+        jobUid,
+        namespace,
+        name,
+        first,
+        total,
+        handler,
+        command,
+        packed ? null : params,
+        maxAttempts,
+        timeoutSeconds,
+        backoff,
+        attempts,
+        deliveries,
+        packed ? tasks.format() : null);
   }
 
   public String jobRef() {

@@ -13,6 +13,7 @@ import dev.fanout.operator.db.TaskStore.OutcomeUpdate;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -113,6 +114,21 @@ public final class DeadLetterDrain implements AutoCloseable {
       log.warn("Pool {}: removing a dead letter nobody can read: {}", pool, e.getMessage());
       return true;
     }
+    if (task.isPacked()) {
+      // Each task it carries fails that is not recorded yet; the others stay as they are.
+      List<Integer> indexes = new ArrayList<>();
+      task.tasks().forEach(indexes::add);
+      boolean all = true;
+      for (int index : indexes) {
+        all &= settle(pool, task.single(index, null));
+      }
+      return all;
+    }
+    return settle(pool, task);
+  }
+
+  /** As {@link #settle(String, Message)}, for one task. */
+  private boolean settle(String pool, TaskMessage task) {
     // A message is input, not authority: only a task the rows know is failed, with the rows' total.
     JobRecord job = store.find(task.jobUid());
     if (job == null

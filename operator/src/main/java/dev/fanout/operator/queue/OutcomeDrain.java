@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.ObjLongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.sqs.SqsClient;
@@ -32,22 +33,26 @@ public final class OutcomeDrain implements AutoCloseable {
   private final Counter drained;
   private final List<Thread> threads = new ArrayList<>();
   private final Consumer<String> returned;
+  private final ObjLongConsumer<String> durations;
   private volatile boolean running = true;
 
   /**
    * @param returned told the UID of each Job some of whose tasks came back unrun, to send them
    *     again if it runs
+   * @param durations told each Job UID and how long one of its tasks ran (for {@link TaskPacking})
    */
   public OutcomeDrain(
       SqsClient sqs,
       QueueAdmin queues,
       TaskStore store,
       MeterRegistry registry,
-      Consumer<String> returned) {
+      Consumer<String> returned,
+      ObjLongConsumer<String> durations) {
     this.sqs = sqs;
     this.queues = queues;
     this.store = store;
     this.returned = returned;
+    this.durations = durations;
     this.bad = registry.counter("fanout_bad_messages", "queue", "outcomes");
     this.drained = registry.counter("fanout_outcomes_drained");
   }
@@ -96,6 +101,9 @@ public final class OutcomeDrain implements AutoCloseable {
             handedBack.add(o);
           } else if (problem == null) {
             updates.add(update(o));
+            if (o.startedAtMillis() != 0) {
+              durations.accept(o.jobUid(), o.durationMillis());
+            }
           } else {
             bad.increment();
             log.warn(

@@ -71,6 +71,7 @@ public final class TaskFanout implements AutoCloseable {
   private final Counter sent;
   private final Timer sendLatency;
   private final FairWindow window;
+  private final TaskPacking packing = new TaskPacking();
 
   /**
    * @param fairShareSeconds seconds of its pool's work one Job may have queued ({@link
@@ -109,11 +110,17 @@ public final class TaskFanout implements AutoCloseable {
     volatile int failures;
   }
 
+  /** How many tasks go in one message, learned from the outcomes' durations it is told of. */
+  public TaskPacking packing() {
+    return packing;
+  }
+
   /** Asks for a pass over this Job with its newest status; returns at once. */
   public void request(Job job) {
     if (window != null) {
       window.observe(job);
     }
+    packing.track(job);
     // The same slot while a pass runs, even one told to stop: two passes over one Job at once
     // would both read its PENDING rows and send them twice (suspend and resume in quick turns).
     Slot slot =
@@ -146,6 +153,7 @@ public final class TaskFanout implements AutoCloseable {
     if (window != null) {
       window.forget(uid);
     }
+    packing.forget(uid);
     slots.computeIfPresent(
         uid,
         (k, s) -> {
@@ -306,14 +314,46 @@ public final class TaskFanout implements AutoCloseable {
     return job.getStatus().completed().count() + (long) job.getStatus().failedSet().count();
   }
 
-  /** Starts sending the tasks in parallel batches of ten. */
+  /**
+   * Starts sending the tasks, packed into messages ({@link #pack}), in parallel batches of ten
+   * messages.
+   */
   private Round startSending(Job job, String queueUrl, List<PendingTask> tasks) {
+    List<List<PendingTask>> messages = pack(tasks, packing.size(job));
     List<CompletableFuture<List<Integer>>> calls = new ArrayList<>();
-    for (int from = 0; from < tasks.size(); from += BATCH) {
-      List<PendingTask> batch = tasks.subList(from, Math.min(tasks.size(), from + BATCH));
+    for (int from = 0; from < messages.size(); from += BATCH) {
+      List<List<PendingTask>> batch =
+          messages.subList(from, Math.min(messages.size(), from + BATCH));
       calls.add(CompletableFuture.supplyAsync(() -> sendBatch(job, queueUrl, batch), senders));
     }
     return new Round(job, tasks.size(), calls);
+  }
+
+  /**
+   * The tasks as messages of at most {@code perMessage} each: runs of consecutive indexes sent for
+   * the same time and with the same attempts made, so that one message says them all in an
+   * interval, and each task's attempts stay its own.
+   */
+  static List<List<PendingTask>> pack(List<PendingTask> tasks, int perMessage) {
+    List<List<PendingTask>> messages = new ArrayList<>();
+    List<PendingTask> current = new ArrayList<>();
+    for (PendingTask task : tasks) {
+      if (!current.isEmpty()) {
+        PendingTask last = current.get(current.size() - 1);
+        if (current.size() >= perMessage
+            || task.index() != last.index() + 1
+            || task.attempted() != last.attempted()
+            || task.attempts() != last.attempts()) {
+          messages.add(current);
+          current = new ArrayList<>();
+        }
+      }
+      current.add(task);
+    }
+    if (!current.isEmpty()) {
+      messages.add(current);
+    }
+    return messages;
   }
 
   /** The indexes SQS accepted; throws only when it accepted none and a call failed. */
@@ -334,35 +374,41 @@ public final class TaskFanout implements AutoCloseable {
   }
 
   /**
-   * Sends up to ten tasks; as one call when their bodies fit SQS's 256 KiB a call, else in as many
-   * calls as they need (a Job of large parameters). When a later call fails, what SQS took before
-   * stays taken (to be marked SENT); the rest is tried again.
+   * Sends up to ten messages; as one call when their bodies fit SQS's 256 KiB a call, else in as
+   * many calls as they need (a Job of large parameters). When a later call fails, what SQS took
+   * before stays taken (to be marked SENT); the rest is tried again. Returns the indexes sent.
    */
-  private List<Integer> sendBatch(Job job, String queueUrl, List<PendingTask> batch) {
+  private List<Integer> sendBatch(Job job, String queueUrl, List<List<PendingTask>> batch) {
     List<List<SendMessageBatchRequestEntry>> calls = new ArrayList<>();
     List<SendMessageBatchRequestEntry> entries = new ArrayList<>(batch.size());
+    Map<String, List<PendingTask>> byId = new java.util.HashMap<>();
     int bytes = 0;
-    for (PendingTask task : batch) {
-      String body = Messages.encode(message(job, task));
+    for (List<PendingTask> tasks : batch) {
+      PendingTask first = tasks.get(0);
+      String body = Messages.encode(message(job, tasks));
       int size = body.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
       if (!entries.isEmpty() && bytes + size > QueueAdmin.MAX_MESSAGE_BYTES) {
         calls.add(entries);
         entries = new ArrayList<>(batch.size());
         bytes = 0;
       }
+      String id = Integer.toString(first.index());
+      byId.put(id, tasks);
       entries.add(
           SendMessageBatchRequestEntry.builder()
-              .id(Integer.toString(task.index()))
+              .id(id)
               .messageBody(body)
-              .delaySeconds(task.attempted() ? UNCONFIRMED_DELAY_SECONDS : 0)
+              .delaySeconds(first.attempted() ? UNCONFIRMED_DELAY_SECONDS : 0)
               .build());
       bytes += size;
     }
     calls.add(entries);
-    List<Integer> accepted = new ArrayList<>(batch.size());
+    List<Integer> accepted = new ArrayList<>();
     for (List<SendMessageBatchRequestEntry> call : calls) {
       try {
-        accepted.addAll(call(job, queueUrl, call));
+        for (String id : call(job, queueUrl, call)) {
+          byId.get(id).forEach(t -> accepted.add(t.index()));
+        }
       } catch (RuntimeException e) {
         if (accepted.isEmpty()) {
           throw e;
@@ -373,7 +419,7 @@ public final class TaskFanout implements AutoCloseable {
     return accepted;
   }
 
-  private List<Integer> call(Job job, String queueUrl, List<SendMessageBatchRequestEntry> entries) {
+  private List<String> call(Job job, String queueUrl, List<SendMessageBatchRequestEntry> entries) {
     SendMessageBatchResponse response =
         sendLatency.record(() -> sqs.sendMessageBatch(b -> b.queueUrl(queueUrl).entries(entries)));
     if (response.hasFailed() && !response.failed().isEmpty()) {
@@ -384,7 +430,20 @@ public final class TaskFanout implements AutoCloseable {
           entries.size(),
           response.failed().get(0).message());
     }
-    return response.successful().stream().map(e -> Integer.parseInt(e.id())).toList();
+    return response.successful().stream().map(e -> e.id()).toList();
+  }
+
+  /** The message of these tasks (consecutive, with the same attempts made): alone, or packed. */
+  static TaskMessage message(Job job, List<PendingTask> tasks) {
+    TaskMessage first = message(job, tasks.get(0));
+    if (tasks.size() == 1) {
+      return first;
+    }
+    PendingTask last = tasks.get(tasks.size() - 1);
+    return first.carrying(
+        IndexSet.range(tasks.get(0).index(), last.index()),
+        first.priorAttempts(),
+        first.priorDeliveries());
   }
 
   static TaskMessage message(Job job, PendingTask task) {

@@ -1,6 +1,5 @@
 package dev.fanout.operator.reconcile;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fanout.api.Job;
 import dev.fanout.api.JobSpec;
 import dev.fanout.api.JobStatus;
@@ -86,18 +85,10 @@ final class TaskRows {
 
   /** Merged parameters per item; null for a count Job, whose tasks all get the Job's. */
   private static IntFunction<String> params(JobSpec spec) {
-    List<ObjectNode> items = spec.getTasks().getItems();
-    if (items == null) {
+    if (spec.getTasks().getItems() == null) {
       return null;
     }
-    return i -> {
-      ObjectNode merged = Messages.mapper().createObjectNode();
-      if (spec.getParameters() instanceof ObjectNode common) {
-        merged.setAll(common);
-      }
-      merged.setAll((ObjectNode) items.get(i));
-      return Messages.encode(merged);
-    };
+    return i -> Messages.encode(spec.taskParameters(i));
   }
 
   private static Map<String, Object> immutableFields(JobSpec spec) {
