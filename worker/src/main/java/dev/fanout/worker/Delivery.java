@@ -1,5 +1,6 @@
 package dev.fanout.worker;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fanout.api.IndexSet;
 import dev.fanout.common.queue.Messages;
 import dev.fanout.common.queue.TaskMessage;
@@ -84,6 +85,7 @@ record Delivery(
               deliveries));
     }
     IndexSet tasks = task.tasks();
+    List<ObjectNode> params = task.paramsOfEach();
     Packed packed = new Packed(message.messageId(), message.receiptHandle(), tasks.count());
     List<Delivery> members = new ArrayList<>(tasks.count());
     tasks.forEach(
@@ -92,7 +94,7 @@ record Delivery(
                 new Delivery(
                     message.messageId(),
                     message.receiptHandle(),
-                    task.single(index, null),
+                    task.single(index, params.get(members.size())),
                     attempt,
                     nowMillis,
                     sentAt,

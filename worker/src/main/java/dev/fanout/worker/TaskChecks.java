@@ -72,8 +72,7 @@ final class TaskChecks {
   /**
    * The task to run: handler, command and task count from the Job's spec, whatever the message
    * says; the attempt limits the message was sent with (an edit applies to tasks sent after it),
-   * held to what the CRD allows; the task's parameters from the spec when the message carried none
-   * (a task of a message of several).
+   * held to what the CRD allows.
    */
   static TaskMessage fromSpec(TaskMessage t, JobSpec spec) {
     int maxAttempts =
@@ -94,7 +93,7 @@ final class TaskChecks {
         spec.taskCount(),
         spec.getHandler(),
         spec.getCommand(),
-        t.params() != null ? t.params() : spec.taskParameters(t.index()),
+        t.params(),
         maxAttempts,
         timeout,
         backoff,

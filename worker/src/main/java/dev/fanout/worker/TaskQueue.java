@@ -6,7 +6,6 @@ import dev.fanout.common.queue.Outcome;
 import dev.fanout.common.queue.TaskMessage;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -322,9 +321,8 @@ final class TaskQueue {
       return;
     }
     record Group(int attempts, int deliveries, int delay) {}
-    Map<Group, List<Integer>> groups = new LinkedHashMap<>();
+    Map<Group, List<TaskMessage>> groups = new LinkedHashMap<>();
     List<Packed.Copy> messages = new ArrayList<>();
-    Map<Group, TaskMessage> firsts = new HashMap<>();
     for (Packed.Copy copy : copies) {
       if (copy.alone()) {
         messages.add(copy);
@@ -332,18 +330,24 @@ final class TaskQueue {
       }
       TaskMessage t = copy.task();
       Group group = new Group(t.priorAttempts(), t.priorDeliveries(), copy.delaySeconds());
-      groups.computeIfAbsent(group, g -> new ArrayList<>()).add(t.index());
-      firsts.putIfAbsent(group, t);
+      groups.computeIfAbsent(group, g -> new ArrayList<>()).add(t);
     }
     groups.forEach(
-        (group, indexes) ->
-            messages.add(
-                new Packed.Copy(
-                    firsts
-                        .get(group)
-                        .carrying(IndexSet.of(indexes), group.attempts(), group.deliveries()),
-                    group.delay(),
-                    false)));
+        (group, tasks) -> {
+          tasks.sort(java.util.Comparator.comparingInt(TaskMessage::index));
+          IndexSet indexes = IndexSet.of(tasks.stream().map(TaskMessage::index).toList());
+          messages.add(
+              new Packed.Copy(
+                  tasks
+                      .get(0)
+                      .carrying(
+                          indexes,
+                          tasks.stream().map(TaskMessage::params).toList(),
+                          group.attempts(),
+                          group.deliveries()),
+                  group.delay(),
+                  false));
+        });
     int refused =
         inBatches(
             messages,

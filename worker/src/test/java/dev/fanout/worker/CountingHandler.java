@@ -15,6 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class CountingHandler implements TaskHandler {
   private static final Map<String, AtomicInteger> RUNS = new ConcurrentHashMap<>();
+  private static final Map<String, AtomicInteger> RUNNING = new ConcurrentHashMap<>();
+  private static final Map<String, AtomicInteger> MOST_RUNNING = new ConcurrentHashMap<>();
 
   @Override
   public String name() {
@@ -28,7 +30,16 @@ public final class CountingHandler implements TaskHandler {
             .incrementAndGet();
     long ms = ctx.longParam("ms", 0);
     boolean slow = run == 1 && ctx.index() < ctx.longParam("slow", 0);
-    Thread.sleep(slow ? ctx.longParam("slowMs", ms) : ms);
+    AtomicInteger running = RUNNING.computeIfAbsent(ctx.jobUid(), k -> new AtomicInteger());
+    int now = running.incrementAndGet();
+    MOST_RUNNING
+        .computeIfAbsent(ctx.jobUid(), k -> new AtomicInteger())
+        .accumulateAndGet(now, Math::max);
+    try {
+      Thread.sleep(slow ? ctx.longParam("slowMs", ms) : ms);
+    } finally {
+      running.decrementAndGet();
+    }
     return TaskResult.success("ran " + ctx.index());
   }
 
@@ -40,6 +51,12 @@ public final class CountingHandler implements TaskHandler {
   static int runs(String uid, int index) {
     AtomicInteger runs = RUNS.get(key(uid, index));
     return runs == null ? 0 : runs.get();
+  }
+
+  /** The most tasks of that Job that ran at once. */
+  static int mostAtOnce(String uid) {
+    AtomicInteger most = MOST_RUNNING.get(uid);
+    return most == null ? 0 : most.get();
   }
 
   /** How many runs all tasks of that Job made together. */

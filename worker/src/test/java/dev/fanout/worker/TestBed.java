@@ -145,6 +145,16 @@ final class TestBed implements AutoCloseable {
         0);
   }
 
+  /** The message the operator would send for indexes {@code from..to} packed together. */
+  static TaskMessage packed(Job job, int from, int to) {
+    TaskMessage first = task(job, from);
+    return first.carrying(
+        dev.fanout.api.IndexSet.range(from, to),
+        java.util.Collections.nCopies(to - from + 1, first.params()),
+        0,
+        0);
+  }
+
   void enqueue(Queues queues, Job job, int from, int to) {
     List<TaskMessage> tasks = new ArrayList<>();
     for (int i = from; i <= to; i++) {

@@ -44,6 +44,9 @@ public final class Messages {
     }
     if (task.isPacked()) {
       checkPacked(task, body);
+    } else if (task.taskParams() != null) {
+      throw new BadMessageException(
+          "not a task message: parameter sets for one task: " + preview(body));
     }
     return task;
   }
@@ -64,6 +67,15 @@ public final class Messages {
               + " tasks, at most "
               + JobSpec.TASKS_PER_MESSAGE_LIMIT
               + " may travel together: "
+              + preview(body));
+    }
+    if (task.taskParams() != null && task.taskParams().size() != tasks.count()) {
+      throw new BadMessageException(
+          "not a task message: "
+              + task.taskParams().size()
+              + " parameter sets for "
+              + tasks.count()
+              + " tasks: "
               + preview(body));
     }
     if (tasks.first() != task.index()) {

@@ -16,8 +16,10 @@ import java.util.List;
  *     whose attempt did not count ({@code Ignore} of spec.failurePolicy): they count toward the
  *     queue's receive ceiling all the same
  * @param indexes the tasks this message carries, in interval form ({@code "40-49"}), when it
- *     carries more than one (spec.tasksPerMessage); then {@code index} is the first of them, {@code
- *     params} is null (each task's come from the Job's spec), and the prior counts hold for each
+ *     carries more than one (spec.tasksPerMessage); then {@code index} is the first of them, and
+ *     the prior counts hold for each
+ * @param taskParams for a message of several tasks whose parameters differ (a Job of items): each
+ *     task's, in index order; else null, and {@code params} holds for each
  */
 public record TaskMessage(
     int version,
@@ -34,7 +36,8 @@ public record TaskMessage(
     Backoff backoff,
     int priorAttempts,
     int priorDeliveries,
-    String indexes) {
+    String indexes,
+    List<ObjectNode> taskParams) {
   public static final int VERSION = 1;
 
   /** A task sent again in place of one whose attempts did not all count. */
@@ -68,6 +71,7 @@ public record TaskMessage(
         backoff,
         priorAttempts,
         priorDeliveries,
+        null,
         null);
   }
 
@@ -101,6 +105,7 @@ public record TaskMessage(
         backoff,
         priorAttempts,
         0,
+        null,
         null);
   }
 
@@ -130,6 +135,18 @@ public record TaskMessage(
     return indexes != null;
   }
 
+  /**
+   * The parameters of each task this message carries, in index order.
+   *
+   * @throws IllegalArgumentException when {@code indexes} is not in interval form
+   */
+  public List<ObjectNode> paramsOfEach() {
+    if (taskParams != null) {
+      return taskParams;
+    }
+    return java.util.Collections.nCopies(tasks().count(), params);
+  }
+
   /** This message for one of its tasks: the same Job, attempts and limits, that index alone. */
   public TaskMessage single(int task, ObjectNode taskParams) {
     return new TaskMessage(
@@ -147,32 +164,41 @@ public record TaskMessage(
         backoff,
         priorAttempts,
         priorDeliveries,
+        null,
         null);
   }
 
   /**
-   * A message carrying these tasks of the Job with these prior counts: one task alone when the set
-   * holds one, else packed (its tasks' parameters then come from the spec).
+   * A message of this Job carrying these tasks, with these parameters (one each, in index order)
+   * and prior counts: the task alone when there is one, else packed, with the parameters once when
+   * they are the same for all.
    */
-  public TaskMessage carrying(IndexSet tasks, int attempts, int deliveries) {
+  public TaskMessage carrying(
+      IndexSet tasks, List<ObjectNode> paramsOfEach, int attempts, int deliveries) {
+    if (paramsOfEach.size() != tasks.count()) {
+      throw new IllegalArgumentException(
+          paramsOfEach.size() + " parameter sets for " + tasks.count() + " tasks");
+    }
     boolean packed = tasks.count() > 1;
-    int first = tasks.first();
+    boolean same =
+        paramsOfEach.stream().allMatch(p -> java.util.Objects.equals(p, paramsOfEach.get(0)));
     return new TaskMessage(
         version,
         jobUid,
         namespace,
         name,
-        first,
+        tasks.first(),
         total,
         handler,
         command,
-        packed ? null : params,
+        same ? paramsOfEach.get(0) : null,
         maxAttempts,
         timeoutSeconds,
         backoff,
         attempts,
         deliveries,
-        packed ? tasks.format() : null);
+        packed ? tasks.format() : null,
+        same ? null : List.copyOf(paramsOfEach));
   }
 
   public String jobRef() {

@@ -120,7 +120,7 @@ public final class DeadLetterDrain implements AutoCloseable {
       task.tasks().forEach(indexes::add);
       boolean all = true;
       for (int index : indexes) {
-        all &= settle(pool, task.single(index, null));
+        all &= settle(pool, task.single(index, null)); // its parameters do not matter here
       }
       return all;
     }

@@ -53,6 +53,12 @@ public final class TaskFanout implements AutoCloseable {
   private static final int BATCH = 10;
 
   /**
+   * The most bytes of items' parameters one message of several tasks carries, short of SQS's 256
+   * KiB a message, with room for the rest of the message.
+   */
+  static final int PACKED_PARAMS_BYTES = 200 * 1024;
+
+  /**
    * A task whose earlier send did not confirm (the operator died sending it, or SQS timed out) may
    * be on the queue already; it is sent again this much later, so that the earlier copy, ahead of
    * it, runs and is recorded first and workers drop the late one as a duplicate rather than run the
@@ -337,18 +343,26 @@ public final class TaskFanout implements AutoCloseable {
   static List<List<PendingTask>> pack(List<PendingTask> tasks, int perMessage) {
     List<List<PendingTask>> messages = new ArrayList<>();
     List<PendingTask> current = new ArrayList<>();
+    int bytes = 0;
     for (PendingTask task : tasks) {
+      int size =
+          task.params() == null
+              ? 0
+              : task.params().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
       if (!current.isEmpty()) {
         PendingTask last = current.get(current.size() - 1);
         if (current.size() >= perMessage
+            || bytes + size > PACKED_PARAMS_BYTES
             || task.index() != last.index() + 1
             || task.attempted() != last.attempted()
             || task.attempts() != last.attempts()) {
           messages.add(current);
           current = new ArrayList<>();
+          bytes = 0;
         }
       }
       current.add(task);
+      bytes += size;
     }
     if (!current.isEmpty()) {
       messages.add(current);
@@ -435,13 +449,14 @@ public final class TaskFanout implements AutoCloseable {
 
   /** The message of these tasks (consecutive, with the same attempts made): alone, or packed. */
   static TaskMessage message(Job job, List<PendingTask> tasks) {
-    TaskMessage first = message(job, tasks.get(0));
     if (tasks.size() == 1) {
-      return first;
+      return message(job, tasks.get(0));
     }
-    PendingTask last = tasks.get(tasks.size() - 1);
+    List<TaskMessage> each = tasks.stream().map(t -> message(job, t)).toList();
+    TaskMessage first = each.get(0);
     return first.carrying(
-        IndexSet.range(tasks.get(0).index(), last.index()),
+        IndexSet.range(first.index(), each.get(each.size() - 1).index()),
+        each.stream().map(TaskMessage::params).toList(),
         first.priorAttempts(),
         first.priorDeliveries());
   }
