@@ -20,7 +20,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * sends SIGKILL to its parent, the worker's JVM). The test restarts dead workers, as Kubernetes
  * restarts a pod's container. After {@code maxAttempts} deliveries the task fails with reason
  * WorkerLost (or DeadLettered, had it reached the dead-letter queue first); the other tasks succeed
- * and the Job ends as {@code maxFailedTasks} says.
+ * and the Job ends as {@code maxFailedTasks} says. Its tasks travel ten to a message: the message
+ * the poison is in comes back, and each of its tasks then goes on alone, so that the poison takes
+ * only itself to its end.
  */
 @ExtendWith(SharedBed.class)
 @Order(6)
@@ -52,6 +54,7 @@ class PoisonTaskFaultIT {
                 count: %d
               maxAttempts: %d
               maxFailedTasks: 1
+              tasksPerMessage: 10
             """
                 .formatted(JOB, POISON, jobs.effects(JOB), TOTAL, MAX_ATTEMPTS));
     // One task at a time: a worker the poison kills takes no other running task with it. Not

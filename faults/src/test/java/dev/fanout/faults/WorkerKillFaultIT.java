@@ -15,6 +15,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * Fault 1: a worker killed with SIGKILL in the middle of a Job, with tasks running. Its messages
  * come back after their visibility timeout and the other worker runs them: every index ends up
  * counted exactly once, although some ran twice (those that finished but were not yet recorded).
+ * Ten tasks travel in a message: a message the killed worker held comes back whole, and only its
+ * tasks the status does not hold run again.
  */
 @ExtendWith(SharedBed.class)
 @Order(1)
@@ -26,7 +28,7 @@ class WorkerKillFaultIT {
   void aWorkerKilledWithTasksInFlightLosesNoTaskAndCountsEachOnce(FaultBed bed) throws Exception {
     Jobs jobs = new Jobs(bed);
     ChildProcess victim = bed.workers(2, FaultBed.STANDARD_WORKERS).get(0);
-    Job created = jobs.createAppendJob(JOB, TOTAL, 50);
+    Job created = jobs.createAppendJob(JOB, TOTAL, 50, "tasksPerMessage: 10");
 
     await().atMost(Duration.ofMinutes(2)).until(() -> jobs.done(JOB) >= TOTAL / 4);
     double held =

@@ -104,6 +104,81 @@ abstract class OperatorBehaviour {
   }
 
   @Test
+  void tasksPerMessagePacksConsecutiveIndexesWithEachItemsParameters() {
+    Job job = OperatorHarness.job("packed-items", 0);
+    job.getSpec().setParameters(JsonNodeFactory.instance.objectNode().put("shared", "x"));
+    job.getSpec().setTasksPerMessage(10);
+    TaskSource items = new TaskSource();
+    List<ObjectNode> list = new java.util.ArrayList<>();
+    for (int i = 0; i < 25; i++) {
+      list.add(JsonNodeFactory.instance.objectNode().put("n", i));
+    }
+    items.setItems(list);
+    job.getSpec().setTasks(items);
+    String uid = h.create(job).getMetadata().getUid();
+    Job counted = OperatorHarness.job("packed-count", 25);
+    counted.getSpec().setTasksPerMessage(10);
+    counted.getSpec().setParameters(JsonNodeFactory.instance.objectNode().put("ms", 1));
+    String countUid = h.create(counted).getMetadata().getUid();
+
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                operator.store().countSent(uid) == 25
+                    && operator.store().countSent(countUid) == 25);
+    Map<String, List<TaskMessage>> byJob =
+        h.drain("default").stream().collect(Collectors.groupingBy(TaskMessage::name));
+    assertThat(byJob.get("packed-items"))
+        .extracting(TaskMessage::indexes)
+        .containsExactlyInAnyOrder("0-9", "10-19", "20-24");
+    for (TaskMessage m : byJob.get("packed-items")) {
+      List<ObjectNode> each = m.paramsOfEach();
+      int first = m.index();
+      for (int k = 0; k < each.size(); k++) {
+        assertThat(each.get(k).get("n").asInt()).isEqualTo(first + k);
+        assertThat(each.get(k).get("shared").asText()).isEqualTo("x");
+      }
+    }
+    assertThat(byJob.get("packed-count"))
+        .extracting(TaskMessage::indexes)
+        .containsExactlyInAnyOrder("0-9", "10-19", "20-24");
+    assertThat(byJob.get("packed-count"))
+        .allSatisfy(
+            m -> {
+              assertThat(m.taskParams()).as("the same parameters, once").isNull();
+              assertThat(m.params().get("ms").asInt()).isEqualTo(1);
+            });
+  }
+
+  @Test
+  void aDeadLetterOfSeveralTasksFailsThoseTheStatusDoesNotHold() {
+    Job job = OperatorHarness.job("packed-poison", 10);
+    job.getSpec().setTasksPerMessage(5);
+    job.getSpec().setMaxFailedTasks(10);
+    String uid = h.create(job).getMetadata().getUid();
+    await().atMost(WAIT).until(() -> operator.store().countSent(uid) == 10);
+    TaskMessage first =
+        h.drain("default").stream().filter(m -> m.index() == 0).findFirst().orElseThrow();
+    assertThat(first.indexes()).isEqualTo("0-4");
+    h.recordAsWorker("packed-poison", "0-1", null);
+
+    String dlq = h.sqs.getQueueUrl(b -> b.queueName(h.prefix + "default-dlq")).queueUrl();
+    String body = dev.fanout.common.queue.Messages.encode(first);
+    h.sqs.sendMessage(b -> b.queueUrl(dlq).messageBody(body));
+
+    await()
+        .atMost(WAIT)
+        .until(() -> "2-4".equals(h.get("packed-poison").getStatus().getFailedIndexes()));
+    Job seen = h.get("packed-poison");
+    assertThat(seen.getStatus().getCompletedIndexes()).isEqualTo("0-1");
+    assertThat(seen.getStatus().getFailures())
+        .extracting(dev.fanout.api.TaskFailure::getReason)
+        .containsOnly("DeadLettered");
+    await().atMost(WAIT).until(() -> h.visibleMessages("default-dlq") == 0);
+  }
+
+  @Test
   void parallelismCapsWhatIsInFlightAndTheOperatorTopsUpAsTasksFinish() {
     Job job = OperatorHarness.job("capped", 50);
     job.getSpec().setParallelism(5);

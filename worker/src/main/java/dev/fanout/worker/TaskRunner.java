@@ -264,6 +264,13 @@ final class TaskRunner {
         handBack(d, false);
         return;
       }
+      if (stopping.getAsBoolean()) {
+        // Waited for a slot behind the other tasks of its message while the worker was told to
+        // stop: it goes back unstarted.
+        running.release();
+        handBack(d, false);
+        return;
+      }
       p.metrics().running().incrementAndGet();
       try {
         invocation = p.invoker().invoke(handler, d);

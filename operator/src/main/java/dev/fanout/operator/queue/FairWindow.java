@@ -14,11 +14,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * them (a standard SQS queue hands messages out roughly in the order they came).
  *
  * <p>The pool's pace is learned from the Jobs' statuses as the operator sees them: tasks finished
- * over the last {@link #PACE_MILLIS}. Until a pool has finished anything, a Job may queue {@link
- * #FIRST_WINDOW} tasks; after that, {@code workMillis} of the pool's pace (5 s by default, {@code
- * FANOUT_FAIR_SHARE_SECONDS}), and never fewer than {@link #MIN_WINDOW}. The operator tops each Job
- * up as its tasks finish, as it does for {@code spec.parallelism}, which still applies when it is
- * the smaller.
+ * over the last {@link #PACE_MILLIS}. While a pool has finished nothing in that time, a Job may
+ * queue {@link #FIRST_WINDOW} tasks; after that, {@code workMillis} of the pool's pace (5 s by
+ * default, {@code FANOUT_FAIR_SHARE_SECONDS}), and never fewer than {@link #MIN_WINDOW}. The
+ * operator tops each Job up as its tasks finish, as it does for {@code spec.parallelism}, which
+ * still applies when it is the smaller.
  */
 final class FairWindow {
   /**
@@ -36,7 +36,10 @@ final class FairWindow {
 
   private final Clock clock;
   private final long workMillis;
-  private final Map<String, Long> finishedByJob = new ConcurrentHashMap<>();
+
+  /** Per Job: {tasks finished, when the operator saw that}. */
+  private final Map<String, long[]> finishedByJob = new ConcurrentHashMap<>();
+
   private final Map<String, Pace> paces = new ConcurrentHashMap<>();
 
   /**
@@ -49,38 +52,37 @@ final class FairWindow {
 
   /** Tasks finished per interval, for one pool. */
   private static final class Pace {
+    /** Samples: {from, to, tasks}: that many tasks finished between two looks at a Job. */
     private final Deque<long[]> finished = new ArrayDeque<>();
-    private final long since;
+
     private long sum;
-    private boolean any;
+
+    synchronized void add(long from, long to, long tasks) {
+      finished.addLast(new long[] {from, to, tasks});
+      sum += tasks;
+      trim(to);
+    }
 
     /**
-     * @param since when the operator first saw a Job of the pool running
+     * Tasks per second over the samples of the last PACE_MILLIS, from the earliest time they cover
+     * (at least a second): a burst on a pool idle until then has its pace from its first status
+     * write, not spread over ten seconds. -1 when nothing finished in that time.
      */
-    Pace(long since) {
-      this.since = since;
-    }
-
-    synchronized void add(long now, long tasks) {
-      any = true;
-      finished.addLast(new long[] {now, tasks});
-      sum += tasks;
-      trim(now);
-    }
-
-    /** Tasks per second over the last PACE_MILLIS (or since the first sample); -1 before any. */
     synchronized double perSecond(long now) {
       trim(now);
-      if (!any) {
+      if (finished.isEmpty()) {
         return -1;
       }
-      long span = Math.max(1_000, Math.min(PACE_MILLIS, now - since));
-      return sum * 1000.0 / span;
+      long from = Long.MAX_VALUE;
+      for (long[] sample : finished) {
+        from = Math.min(from, sample[0]);
+      }
+      return sum * 1000.0 / Math.max(1_000, now - from);
     }
 
     private void trim(long now) {
-      while (!finished.isEmpty() && finished.peekFirst()[0] < now - PACE_MILLIS) {
-        sum -= finished.removeFirst()[1];
+      while (!finished.isEmpty() && finished.peekFirst()[1] < now - PACE_MILLIS) {
+        sum -= finished.removeFirst()[2];
       }
     }
   }
@@ -92,11 +94,11 @@ final class FairWindow {
       return;
     }
     long now = clock.millis();
-    Pace pace = paces.computeIfAbsent(job.getSpec().effectivePool(), p -> new Pace(now));
+    Pace pace = paces.computeIfAbsent(job.getSpec().effectivePool(), p -> new Pace());
     long finished = status.completed().count() + (long) status.failedSet().count();
-    Long before = finishedByJob.put(job.getMetadata().getUid(), finished);
-    if (before != null && finished > before) {
-      pace.add(now, finished - before);
+    long[] before = finishedByJob.put(job.getMetadata().getUid(), new long[] {finished, now});
+    if (before != null && finished > before[0]) {
+      pace.add(before[1], now, finished - before[0]);
     }
   }
 

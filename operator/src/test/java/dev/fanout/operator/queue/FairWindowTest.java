@@ -93,4 +93,22 @@ class FairWindowTest {
     window.observe(job("a", "default", 100_000));
     assertThat(window.of("default")).as("100 tasks over 2 s, times 5 s").isEqualTo(250);
   }
+
+  @Test
+  void aBurstOnAPoolIdleUntilThenHasItsPaceFromItsFirstStatusWrite() {
+    // Earlier work, long done: the pool is idle again.
+    window.observe(job("old", "default", 0));
+    now = now.plusSeconds(1);
+    window.observe(job("old", "default", 10));
+    now = now.plusSeconds(60);
+    assertThat(window.of("default")).isEqualTo(FairWindow.FIRST_WINDOW);
+
+    window.observe(job("burst", "default", 0));
+    now = now.plusMillis(300);
+    window.observe(job("burst", "default", 500));
+    assertThat(window.of("default")).as("500 tasks in under a second, times 5 s").isEqualTo(2_500);
+    now = now.plusMillis(700);
+    window.observe(job("burst", "default", 2_500));
+    assertThat(window.of("default")).isEqualTo(12_500);
+  }
 }
