@@ -53,6 +53,43 @@ class EndToEndIT {
   }
 
   @Test
+  void byDefaultShortTasksTravelManyToAMessageAndEachStillCountsOnce() {
+    try (LocalFanout fanout = new LocalFanout(2, 4)) {
+      // The first Job teaches the operator how long the pool's tasks take.
+      fanout.create(LocalFanout.job("first", "noop", 50));
+      await().atMost(WAIT).until(() -> fanout.phase("first") == JobPhase.Succeeded);
+      double messagesBefore = sentMessages(fanout);
+      String uid = fanout.create(LocalFanout.job("packed", "noop", 5000)).getMetadata().getUid();
+
+      await().atMost(WAIT).until(() -> fanout.phase("packed") == JobPhase.Succeeded);
+      Job job = fanout.get("packed");
+      assertThat(job.getStatus().getCompletedIndexes()).isEqualTo("0-4999");
+      assertThat(job.getStatus().getSucceeded()).isEqualTo(5000);
+      double messages = sentMessages(fanout) - messagesBefore;
+      System.out.printf(
+          "5,000 noop tasks, automatic packing: %.0f messages, %.0f status writes in all%n",
+          messages, fanout.statusWrites());
+      assertThat(messages).as("messages sent for 5,000 tasks").isLessThanOrEqualTo(500);
+      await()
+          .atMost(WAIT)
+          .untilAsserted(
+              () ->
+                  assertThat(fanout.operator.store().rows(uid))
+                      .hasSize(5000)
+                      .allSatisfy(
+                          r -> {
+                            assertThat(r.getState()).isEqualTo(TaskState.SUCCEEDED);
+                            assertThat(r.getAttempts()).isEqualTo(1);
+                          }));
+    }
+  }
+
+  private static double sentMessages(LocalFanout fanout) {
+    var counter = fanout.operator.registry().find("fanout_task_messages_sent").counter();
+    return counter == null ? 0 : counter.count();
+  }
+
+  @Test
   void aTaskThatKeepsFailingFailsTheJobWithItsMessageInStatusAndRow() {
     try (LocalFanout fanout = new LocalFanout(2, 4)) {
       Job job = LocalFanout.job("failing", "fail", 20);

@@ -104,12 +104,20 @@ record Delivery(
   }
 
   /**
+   * Whether this message was received before: its visibility ran out (a worker died, or lost the
+   * queue), or a retry made it visible again.
+   */
+  boolean receivedBefore() {
+    return attempt > task.priorAttempts() + 1;
+  }
+
+  /**
    * A task of a message of several that comes again: an earlier delivery ended without settling it,
    * most likely with its worker. It goes on alone, so that a task that kills its worker takes only
    * itself to the dead-letter queue.
    */
   boolean redeliveredPacked() {
-    return packed != null && attempt > task.priorAttempts() + 1;
+    return packed != null && receivedBefore();
   }
 
   private static int parseOr(String value, int fallback) {

@@ -245,8 +245,9 @@ final class TaskRunner {
       handBack(d, false);
       return;
     }
-    if (d.attempt() > 1) {
-      // An earlier delivery may have died with its worker, killed by this very task.
+    if (d.receivedBefore()) {
+      // An earlier delivery may have died with its worker, killed by this very task. (A retry sent
+      // as a message of its own follows an attempt that reported its failure: no such fear.)
       p.writer().flushNow();
     }
     TaskHandler handler = p.handlers().find(task.handler());

@@ -75,6 +75,7 @@ public final class TaskFanout implements AutoCloseable {
   private final ScheduledExecutorService retries;
   private final Map<String, Slot> slots = new ConcurrentHashMap<>();
   private final Counter sent;
+  private final Counter messages;
   private final Timer sendLatency;
   private final FairWindow window;
   private final TaskPacking packing = new TaskPacking();
@@ -103,6 +104,7 @@ public final class TaskFanout implements AutoCloseable {
             Thread.ofPlatform().daemon().name("fanout-retry").factory());
     this.window = fairShareSeconds == 0 ? null : new FairWindow(clock, fairShareSeconds * 1000L);
     this.sent = registry.counter("fanout_tasks_sent");
+    this.messages = registry.counter("fanout_task_messages_sent");
     this.sendLatency =
         Timer.builder("fanout_send_batch").publishPercentileHistogram().register(registry);
   }
@@ -422,6 +424,7 @@ public final class TaskFanout implements AutoCloseable {
       try {
         for (String id : call(job, queueUrl, call)) {
           byId.get(id).forEach(t -> accepted.add(t.index()));
+          messages.increment();
         }
       } catch (RuntimeException e) {
         if (accepted.isEmpty()) {
