@@ -98,12 +98,26 @@ public final class Main {
             new EndToEnd(rig, watch, progress, raw).run(o.e2eTasks(), o.workerCounts());
         raw.delete();
         Latency.Result latency = new Latency(rig, watch, progress).run(o.latencyRuns());
+        ExecCost.Result exec = new ExecCost(rig, watch, progress).run(o.execTasks());
         rig.stopWorkers(EndToEnd.POOL);
+        // Every Fanout process idle (no workers, no Job running): the peer has the machine.
+        Peer.Result peer =
+            o.peer() == null
+                ? Peer.Result.notRun(Options.PEERS.get(0))
+                : new Peer(
+                        o.peer(),
+                        o.peerDir(),
+                        o.out().resolve("peers").resolve(o.peer()),
+                        runDir,
+                        progress)
+                    .run(o.e2eTasks(), Results.PEER_WORKERS, Results.PEER_CONCURRENCY);
         FanOut.Result fanOut = new FanOut(rig, progress).run(o.fanoutTasks(), o.queueMessages());
-        int most = o.workerCounts()[o.workerCounts().length - 1];
         StatusCost.Result status =
             new StatusCost(rig, watch, progress)
-                .run(o.fanoutTasks(), rig.get("e2e-" + most), o.runFanOutJob() ? most : 0);
+                .run(
+                    o.fanoutTasks(),
+                    rig.get(e2e.widest(null).job()),
+                    o.runFanOutJob() ? e2e.widest(null).workers() : 0);
         return new Results(
             Machine.now(loadAtStart),
             String.format(
@@ -118,7 +132,9 @@ public final class Main {
             fanOut,
             status,
             latency,
-            Results.targets(e2e, fanOut, status, latency));
+            exec,
+            peer,
+            Results.targets(e2e, fanOut, status, latency, exec, peer));
       }
     } finally {
       if (recording != null) {

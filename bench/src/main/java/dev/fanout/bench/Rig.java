@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
@@ -246,12 +247,18 @@ final class Rig implements AutoCloseable {
 
   /** Creates a Job of {@code count} tasks; returns the time just before the create call. */
   long create(String name, String handler, int count, String pool) {
+    return create(name, handler, count, pool, spec -> {});
+  }
+
+  /** The same, with the rest of the spec set by {@code more}. */
+  long create(String name, String handler, int count, String pool, Consumer<JobSpec> more) {
     Job job = new Job();
     job.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NAMESPACE).build());
     JobSpec spec = new JobSpec();
     spec.setHandler(handler);
     spec.setTasks(TaskSource.ofCount(count));
     spec.setPool(pool);
+    more.accept(spec);
     job.setSpec(spec);
     long start = System.nanoTime();
     api.client().resource(job).create();
