@@ -7,6 +7,7 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.logging.Level;
 import java.util.logging.LogManager;
 import jdk.jfr.Configuration;
@@ -17,6 +18,9 @@ import jdk.jfr.Recording;
  * writes it, with the JSON, under bench/target. {@code scripts/bench.sh} builds and starts this.
  */
 public final class Main {
+  /** The operator's setting for how much of a pool's work one Job may queue; 0: all of it. */
+  static final String FAIR_SHARE_SECONDS = "FANOUT_FAIR_SHARE_SECONDS";
+
   private Main() {}
 
   public static void main(String[] args) throws Exception {
@@ -70,7 +74,7 @@ public final class Main {
     }
     try (Rig rig = new Rig(o.root(), runDir, jvmOptions, o.concurrency(), o.operatorHeap())) {
       rig.startWorker(EndToEnd.POOL);
-      Rig.Node operator = startOperator(rig, progress);
+      Rig.Node operator = startOperator(rig, progress, Map.of());
       try (JobWatch watch = new JobWatch(rig.api().client())) {
         // The operator creates a pool's queue for its first Job; the worker waits for it.
         rig.create("first", "noop", 1, EndToEnd.POOL);
@@ -111,6 +115,11 @@ public final class Main {
                         runDir,
                         progress)
                     .run(o.e2eTasks(), Results.PEER_WORKERS, Results.PEER_CONCURRENCY);
+        // (3) is how fast the operator sends a whole Job, and no worker serves its pool: a fair
+        // window (500 tasks until the pool has a pace) would stop it early.
+        rig.stopOperator();
+        startOperator(rig, progress, Map.of(FAIR_SHARE_SECONDS, "0"));
+        progress.say("(3) operator started again with %s=0: no fair window", FAIR_SHARE_SECONDS);
         FanOut.Result fanOut = new FanOut(rig, progress).run(o.fanoutTasks(), o.queueMessages());
         StatusCost.Result status =
             new StatusCost(rig, watch, progress)
@@ -148,9 +157,10 @@ public final class Main {
    * The operator, ready. On a machine busy enough that its first database connection takes longer
    * than its pool allows, it exits at start; it is started again, as Kubernetes would.
    */
-  private static Rig.Node startOperator(Rig rig, Progress progress) throws Exception {
+  private static Rig.Node startOperator(Rig rig, Progress progress, Map<String, String> settings)
+      throws Exception {
     for (int attempt = 1; ; attempt++) {
-      Rig.Node operator = rig.startOperator();
+      Rig.Node operator = rig.startOperator(settings);
       try {
         operator.awaitReady();
         return operator;

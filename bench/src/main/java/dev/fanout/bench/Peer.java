@@ -3,6 +3,7 @@ package dev.fanout.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.fanout.sandbox.FanoutProcesses;
+import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -79,6 +80,7 @@ final class Peer {
       ProcessBuilder builder =
           new ProcessBuilder("bash", workDir.resolve("run.sh").toString())
               .directory(workDir.toFile())
+              .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
               .redirectOutput(out.toFile())
               .redirectError(err.toFile());
       builder.environment().put("N", Integer.toString(tasks));
@@ -86,6 +88,8 @@ final class Peer {
       builder.environment().put("C", Integer.toString(concurrency));
       builder.environment().put("REDIS_PORT", Integer.toString(FanoutProcesses.freePorts(1)[0]));
       builder.environment().put("TMPDIR", runDir.toString());
+      // run.sh installs Redis through apt on first use: no questions.
+      builder.environment().put("DEBIAN_FRONTEND", "noninteractive");
       Process process = builder.start();
       if (!process.waitFor(TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
         // Its children first: run.sh's trap stops its Redis when the script itself ends.

@@ -152,16 +152,27 @@ final class Rig implements AutoCloseable {
   }
 
   Node startOperator() throws IOException {
+    return startOperator(Map.of());
+  }
+
+  /** The operator, with these settings besides the rig's. */
+  Node startOperator(Map<String, String> settings) throws IOException {
     int port = FanoutProcesses.freePorts(1)[0];
     Map<String, String> env = baseEnv(port);
     env.put("FANOUT_DB_URL", dbUrl());
     env.put("FANOUT_SQS_EMBEDDED", "false");
+    env.putAll(settings);
     operator = start("operator", operatorJar(), env, port, null);
     return operator;
   }
 
   Node operator() {
     return operator;
+  }
+
+  void stopOperator() {
+    operator.process().stop(Duration.ofSeconds(30));
+    operator = null;
   }
 
   /** A worker of {@code pool} with the default concurrency; not yet ready. */
