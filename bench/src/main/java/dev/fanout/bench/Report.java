@@ -144,10 +144,10 @@ final class Report {
       rows.add(
           row(
               "4",
-              "409 conflicts per 1,000 status writes · receive calls per task, the same, "
+              "409 conflicts per 1,000 status writes; receive calls per task; the same, "
                   + e2e.widest(packing).packing(),
               join(e2e.runs(packing), run -> String.format("%.0f", run.conflictsPer1000Writes()))
-                  + " · "
+                  + "; "
                   + join(e2e.runs(packing), run -> String.format("%.2f", run.receivesPerTask())),
               ""));
     }
