@@ -7,6 +7,7 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.logging.Level;
 import java.util.logging.LogManager;
 import jdk.jfr.Configuration;
@@ -17,6 +18,9 @@ import jdk.jfr.Recording;
  * writes it, with the JSON, under bench/target. {@code scripts/bench.sh} builds and starts this.
  */
 public final class Main {
+  /** The operator's setting for how much of a pool's work one Job may queue; 0: all of it. */
+  static final String FAIR_SHARE_SECONDS = "FANOUT_FAIR_SHARE_SECONDS";
+
   private Main() {}
 
   public static void main(String[] args) throws Exception {
@@ -70,7 +74,7 @@ public final class Main {
     }
     try (Rig rig = new Rig(o.root(), runDir, jvmOptions, o.concurrency(), o.operatorHeap())) {
       rig.startWorker(EndToEnd.POOL);
-      Rig.Node operator = startOperator(rig, progress);
+      Rig.Node operator = startOperator(rig, progress, Map.of());
       try (JobWatch watch = new JobWatch(rig.api().client())) {
         // The operator creates a pool's queue for its first Job; the worker waits for it.
         rig.create("first", "noop", 1, EndToEnd.POOL);
@@ -98,12 +102,31 @@ public final class Main {
             new EndToEnd(rig, watch, progress, raw).run(o.e2eTasks(), o.workerCounts());
         raw.delete();
         Latency.Result latency = new Latency(rig, watch, progress).run(o.latencyRuns());
+        ExecCost.Result exec = new ExecCost(rig, watch, progress).run(o.execTasks());
         rig.stopWorkers(EndToEnd.POOL);
+        // Every Fanout process idle (no workers, no Job running): the peer has the machine.
+        Peer.Result peer =
+            o.peer() == null
+                ? Peer.Result.notRun(Options.PEERS.get(0))
+                : new Peer(
+                        o.peer(),
+                        o.peerDir(),
+                        o.out().resolve("peers").resolve(o.peer()),
+                        runDir,
+                        progress)
+                    .run(o.e2eTasks(), Results.PEER_WORKERS, Results.PEER_CONCURRENCY);
+        // (3) is how fast the operator sends a whole Job, and no worker serves its pool: a fair
+        // window (500 tasks until the pool has a pace) would stop it early.
+        rig.stopOperator();
+        startOperator(rig, progress, Map.of(FAIR_SHARE_SECONDS, "0"));
+        progress.say("(3) operator started again with %s=0: no fair window", FAIR_SHARE_SECONDS);
         FanOut.Result fanOut = new FanOut(rig, progress).run(o.fanoutTasks(), o.queueMessages());
-        int most = o.workerCounts()[o.workerCounts().length - 1];
         StatusCost.Result status =
             new StatusCost(rig, watch, progress)
-                .run(o.fanoutTasks(), rig.get("e2e-" + most), o.runFanOutJob() ? most : 0);
+                .run(
+                    o.fanoutTasks(),
+                    rig.get(e2e.widest(null).job()),
+                    o.runFanOutJob() ? e2e.widest(null).workers() : 0);
         return new Results(
             Machine.now(loadAtStart),
             String.format(
@@ -118,7 +141,9 @@ public final class Main {
             fanOut,
             status,
             latency,
-            Results.targets(e2e, fanOut, status, latency));
+            exec,
+            peer,
+            Results.targets(e2e, fanOut, status, latency, exec, peer));
       }
     } finally {
       if (recording != null) {
@@ -132,9 +157,10 @@ public final class Main {
    * The operator, ready. On a machine busy enough that its first database connection takes longer
    * than its pool allows, it exits at start; it is started again, as Kubernetes would.
    */
-  private static Rig.Node startOperator(Rig rig, Progress progress) throws Exception {
+  private static Rig.Node startOperator(Rig rig, Progress progress, Map<String, String> settings)
+      throws Exception {
     for (int attempt = 1; ; attempt++) {
-      Rig.Node operator = rig.startOperator();
+      Rig.Node operator = rig.startOperator(settings);
       try {
         operator.awaitReady();
         return operator;

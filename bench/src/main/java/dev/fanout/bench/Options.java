@@ -1,5 +1,6 @@
 package dev.fanout.bench;
 
+import dev.fanout.api.TaskSource;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -15,18 +16,33 @@ record Options(
     int fanoutTasks,
     boolean runFanOutJob,
     int latencyRuns,
+    int execTasks,
     int concurrency,
     String operatorHeap,
-    boolean jfr) {
+    boolean jfr,
+    String peer,
+    Path peerDir) {
+
+  /** The peers {@code --peer} knows: the folder under /work/shared/peers of each. */
+  static final List<String> PEERS = List.of("bullmq");
 
   static final String USAGE =
       """
       Usage: scripts/bench.sh [options]
 
-        --quick              small sizes (a smoke run of a minute or two), not for the figures
+        --quick              small sizes (a smoke run of a few minutes), not for the figures
+        --peer bullmq        also run BullMQ 6.7.0 on Redis (the peer's run.sh) in the same run,
+                             N = the end-to-end tasks, 4 workers x concurrency 8, while Fanout
+                             is idle, and compare; installs Redis (apt) and bullmq (npm) on
+                             first use. Without it the side-by-side table says it was not run
+        --peer-dir DIR       where the peer's run.sh is (default ../shared/peers/<peer> from
+                             the repository); it is copied to bench/target/peers/ and run there
         --queue-messages N   messages per queue-limit round (default 50000)
-        --e2e-tasks N        tasks of each end-to-end Job (default 20000)
+        --e2e-tasks N        tasks of each end-to-end Job, each once with automatic packing and
+                             once with tasksPerMessage 1, and of the retry-once Job (default
+                             20000)
         --workers LIST       worker counts of the end-to-end runs (default 1,2,4)
+        --exec-tasks N       tasks of the exec-of-true Job run by one worker (default 2000)
         --fanout-tasks N     tasks of the fan-out Job (default 100000)
         --latency-runs N     1-task Jobs for the latency (default 20)
         --run-fanout-job     also run the fan-out Job to its end with the most workers, for
@@ -46,7 +62,10 @@ record Options(
     int[] workers = {1, 2, 4};
     int fanout = 100_000;
     int latency = 20;
+    int exec = 2_000;
     boolean jfr = false;
+    String peer = null;
+    Path peerDir = null;
     int concurrency = 0;
     String operatorHeap = null;
     boolean runFanOutJob = false;
@@ -59,7 +78,16 @@ record Options(
           e2e = 2_000;
           fanout = 10_000;
           latency = 5;
+          exec = 200;
         }
+        case "--peer" -> {
+          peer = value(arg, rest);
+          if (!PEERS.contains(peer)) {
+            throw new UsageException("--peer must be one of " + PEERS + ", was \"" + peer + "\"");
+          }
+        }
+        case "--peer-dir" -> peerDir = Path.of(value(arg, rest)).toAbsolutePath();
+        case "--exec-tasks" -> exec = positive(arg, rest);
         case "--queue-messages" -> queue = positive(arg, rest);
         case "--e2e-tasks" -> e2e = positive(arg, rest);
         case "--workers" -> workers = counts(arg, value(arg, rest));
@@ -81,9 +109,12 @@ record Options(
         default -> throw new UsageException("unknown option " + arg);
       }
     }
-    if (fanout > 100_000) {
-      throw new UsageException("--fanout-tasks: a Job has at most 100000 tasks");
+    if (peerDir != null && peer == null) {
+      throw new UsageException("--peer-dir needs --peer");
     }
+    atMostAJob("--fanout-tasks", fanout);
+    atMostAJob("--e2e-tasks", e2e);
+    atMostAJob("--exec-tasks", exec);
     return new Options(
         root,
         out == null ? root.resolve("bench/target") : out,
@@ -93,9 +124,22 @@ record Options(
         fanout,
         runFanOutJob,
         latency,
+        exec,
         concurrency,
         operatorHeap,
-        jfr);
+        jfr,
+        peer,
+        peer == null
+            ? null
+            : peerDir != null
+                ? peerDir
+                : root.resolve("../shared/peers").resolve(peer).normalize());
+  }
+
+  private static void atMostAJob(String option, int tasks) {
+    if (tasks > TaskSource.MAX_COUNT) {
+      throw new UsageException(option + ": a Job has at most " + TaskSource.MAX_COUNT + " tasks");
+    }
   }
 
   private static String value(String option, List<String> rest) {

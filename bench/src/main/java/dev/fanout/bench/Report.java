@@ -39,29 +39,58 @@ final class Report {
             "CPU per message sent, received and deleted (server and clients)",
             String.format("%.2f ms", q.cpuMsPerMessage()),
             ""));
-    for (EndToEnd.Run run : r.endToEnd().runs()) {
-      boolean widest = run == r.endToEnd().widest();
+    EndToEnd.Result e2e = r.endToEnd();
+    for (EndToEnd.Run run : e2e.runs()) {
+      String target = "";
+      if (run == e2e.widest(1)) {
+        target = target(r, "e2e-queue");
+      } else if (run == e2e.withWorkers(null, Results.PEER_WORKERS)) {
+        target = target(r, "e2e-vs-peer") + " (side by side below)";
+      }
       rows.add(
           row(
               "2",
               String.format(
-                  "%,d noop tasks, %d worker%s, create → Succeeded",
-                  run.tasks(), run.workers(), run.workers() == 1 ? "" : "s"),
+                  "%,d noop tasks, %s, %s, create → Succeeded",
+                  run.tasks(), workers(run.workers()), run.packing()),
               String.format(
                   "%.1f s, %s; %.0f%% of the queue's drain rate just before (%s)",
                   run.seconds(),
                   rate(run.tasksPerSecond(), "tasks/s"),
                   100 * run.ofQueueLimit(),
                   rate(run.queueLimitNow(), "msg/s")),
-              widest ? target(r, 0) : ""));
+              target));
     }
-    for (EndToEnd.Run run : r.endToEnd().runs()) {
+    EndToEnd.Run one = e2e.widest(1);
+    EndToEnd.Run fewest = e2e.narrowest(1);
+    if (one != fewest) {
       rows.add(
           row(
               "2",
               String.format(
-                  "CPU per task, %d worker%s: operator · workers · queue and API (this JVM)",
-                  run.workers(), run.workers() == 1 ? "" : "s"),
+                  "tasksPerMessage 1: %s ÷ %s", workers(one.workers()), workers(fewest.workers())),
+              String.format("%.2f×", one.tasksPerSecond() / fewest.tasksPerSecond()),
+              target(r, "e2e-scaling")));
+    }
+    EndToEnd.Run retry = e2e.retryOnce();
+    rows.add(
+        row(
+            "2",
+            String.format(
+                "retry once: %,d fail tasks (failAttempts 1, backoff 0), %s, automatic packing,"
+                    + " create → Succeeded",
+                retry.tasks(), workers(retry.workers())),
+            String.format(
+                "%.1f s, %s; %.2f attempts per task",
+                retry.seconds(), rate(retry.tasksPerSecond(), "tasks/s"), retry.attemptsPerTask()),
+            target(r, "retry-vs-peer") + " (side by side below)"));
+    for (EndToEnd.Run run : e2e.runs()) {
+      rows.add(
+          row(
+              "2",
+              String.format(
+                  "CPU per task, %s, %s: operator · workers · queue and API (this JVM)",
+                  workers(run.workers()), run.packing()),
               cpu(run.cpuMsPerTask())
                   + String.format(
                       ", %.1f× a message of (1)", run.cpuMsPerTask().total() / q.cpuMsPerMessage()),
@@ -89,7 +118,7 @@ final class Report {
             "3",
             "fan-out ÷ raw send-batch (mean of the two) · ÷ raw insert",
             String.format("%.0f%% · %.0f%%", 100 * f.ofRawSend(), 100 * f.ofRawInsert()),
-            target(r, 1)));
+            target(r, "fanout")));
     rows.add(
         row(
             "3",
@@ -97,50 +126,62 @@ final class Report {
             String.format(
                 "%.2f ms · %.2f ms", f.cpuMsPerTask().operator(), f.cpuMsPerTask().queueAndApi()),
             ""));
-    EndToEnd.Run widest = r.endToEnd().widest();
-    List<EndToEnd.Run> runs = r.endToEnd().runs();
     String counts =
-        String.join(" · ", runs.stream().map(run -> Integer.toString(run.workers())).toList());
-    rows.add(
-        row(
-            "4",
-            "status writes per 1,000 tasks in (2), with " + counts + " workers",
-            join(runs, run -> String.format("%.1f", run.writesPer1000Tasks())),
-            target(r, 2)));
-    rows.add(
-        row(
-            "4",
-            "409 conflicts per 1,000 status writes, the same",
-            join(runs, run -> String.format("%.0f", run.conflictsPer1000Writes())),
-            ""));
-    rows.add(
-        row(
-            "4",
-            "receive calls per task, the same",
-            join(runs, run -> String.format("%.2f", run.receivesPerTask())),
-            ""));
-    rows.add(
-        row(
-            "4",
-            String.format(
-                "status of the %,d-task Job of (2) with %d workers: largest seen",
-                widest.tasks(), widest.workers()),
-            bytes(widest.peakStatusBytes()),
-            ""));
+        String.join(
+            " · ", e2e.runs(1).stream().map(run -> Integer.toString(run.workers())).toList());
+    for (Integer packing : EndToEnd.PACKINGS) {
+      EndToEnd.Run widest = e2e.widest(packing);
+      rows.add(
+          row(
+              "4",
+              String.format(
+                  "status writes per 1,000 tasks in (2), %s, with %s workers",
+                  widest.packing(), counts),
+              join(e2e.runs(packing), run -> String.format("%.1f", run.writesPer1000Tasks())),
+              target(r, packing == null ? "writes-packed" : "writes-one")));
+    }
+    for (Integer packing : EndToEnd.PACKINGS) {
+      rows.add(
+          row(
+              "4",
+              "409 conflicts per 1,000 status writes; receive calls per task; the same, "
+                  + e2e.widest(packing).packing(),
+              join(e2e.runs(packing), run -> String.format("%.0f", run.conflictsPer1000Writes()))
+                  + "; "
+                  + join(e2e.runs(packing), run -> String.format("%.2f", run.receivesPerTask())),
+              ""));
+    }
+    for (Integer packing : EndToEnd.PACKINGS) {
+      EndToEnd.Run widest = e2e.widest(packing);
+      rows.add(
+          row(
+              "4",
+              String.format(
+                  "status of the %,d-task Job of (2) with %s, %s: largest seen",
+                  widest.tasks(), workers(widest.workers()), widest.packing()),
+              bytes(widest.peakStatusBytes()),
+              ""));
+    }
     StatusCost.RandomOrder random = r.status().randomOrder();
     rows.add(
         row(
             "4",
             String.format(
-                "status of a %,d-task Job whose tasks finish in random order: at the end ·"
-                    + " largest (replayed)",
+                "status of a %,d-task Job whose tasks finish one at a time in random order"
+                    + " (tasksPerMessage 1's worst case): at the end · largest (replayed)",
                 random.tasks()),
+            replay(random),
+            target(r, "status-end")));
+    StatusCost.RandomOrder packed = r.status().packedOrder();
+    rows.add(
+        row(
+            "4",
             String.format(
-                "%s · %s (at %.0f%% done)",
-                bytes(random.endStatusBytes()),
-                bytes(random.peakStatusBytes()),
-                100 * random.peakAtDone()),
-            target(r, 3)));
+                "the same, in runs of %d consecutive tasks finishing in random order (packed"
+                    + " messages): at the end · largest (replayed)",
+                packed.run()),
+            replay(packed),
+            target(r, "status-packed")));
     StatusCost.Run bulk = r.status().run();
     if (bulk != null) {
       rows.add(
@@ -167,7 +208,7 @@ final class Report {
             String.format(
                 "%.0f ms (%.0f, %.0f)",
                 l.createToSucceededP50Ms(), l.createToSucceededP90Ms(), l.createToSucceededMaxMs()),
-            target(r, 4)));
+            target(r, "latency")));
     rows.add(
         row(
             "5",
@@ -179,12 +220,36 @@ final class Report {
             "6",
             "operator during (3): peak heap · heap after GC · peak RSS",
             memory(f.operatorMemory()),
-            target(r, 5)));
+            target(r, "heap")));
     rows.add(
         row(
             "6",
             "busiest worker during (2): peak heap · heap after GC · peak RSS",
             memory(r.endToEnd().workerMemory()),
+            ""));
+    ExecCost.Result x = r.exec();
+    rows.add(
+        row(
+            "7",
+            String.format("exec of `true`, %,d tasks, 1 worker, create → Succeeded", x.tasks()),
+            String.format(
+                "%.1f s, %s per worker; %.0f%% of 1 worker's noop rate in (2)",
+                x.seconds(),
+                rate(x.tasksPerSecondPerWorker(), "tasks/s"),
+                100 * x.tasksPerSecondPerWorker() / e2e.narrowest(null).tasksPerSecond()),
+            r.target("exec").verdict()));
+    rows.add(
+        row(
+            "7",
+            "CPU per exec task: worker · its commands (process start included) · operator ·"
+                + " queue and API",
+            String.format(
+                "%.2f ms · %.2f ms · %.2f ms · %.2f ms (%.2f ms in all)",
+                x.cpuMsPerTask().workers(),
+                x.cpuMsPerTask().commands(),
+                x.cpuMsPerTask().operator(),
+                x.cpuMsPerTask().queueAndApi(),
+                x.cpuMsPerTask().total()),
             ""));
     StringBuilder out = new StringBuilder();
     out.append(
@@ -205,19 +270,30 @@ final class Report {
     for (String[] cells : rows) {
       out.append("| ").append(String.join(" | ", cells)).append(" |\n");
     }
+    out.append("\n").append(SideBySide.table(r));
     return out.toString();
   }
 
-  private static String target(Results r, int i) {
-    Results.Target t = r.targets().get(i);
-    return t.goal() + ": " + (t.met() ? "met" : "**missed**");
+  static String target(Results r, String key) {
+    Results.Target t = r.target(key);
+    return t.goal() + ": " + t.verdict();
+  }
+
+  static String workers(int n) {
+    return n + (n == 1 ? " worker" : " workers");
+  }
+
+  private static String replay(StatusCost.RandomOrder replay) {
+    return String.format(
+        "%s · %s (at %.0f%% done)",
+        bytes(replay.endStatusBytes()), bytes(replay.peakStatusBytes()), 100 * replay.peakAtDone());
   }
 
   private static String[] row(String section, String measure, String figure, String target) {
     return new String[] {section, measure, figure, target};
   }
 
-  private static String rate(double value, String unit) {
+  static String rate(double value, String unit) {
     return String.format("%,.0f %s", value, unit);
   }
 

@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
@@ -151,16 +152,27 @@ final class Rig implements AutoCloseable {
   }
 
   Node startOperator() throws IOException {
+    return startOperator(Map.of());
+  }
+
+  /** The operator, with these settings besides the rig's. */
+  Node startOperator(Map<String, String> settings) throws IOException {
     int port = FanoutProcesses.freePorts(1)[0];
     Map<String, String> env = baseEnv(port);
     env.put("FANOUT_DB_URL", dbUrl());
     env.put("FANOUT_SQS_EMBEDDED", "false");
+    env.putAll(settings);
     operator = start("operator", operatorJar(), env, port, null);
     return operator;
   }
 
   Node operator() {
     return operator;
+  }
+
+  void stopOperator() {
+    operator.process().stop(Duration.ofSeconds(30));
+    operator = null;
   }
 
   /** A worker of {@code pool} with the default concurrency; not yet ready. */
@@ -246,12 +258,18 @@ final class Rig implements AutoCloseable {
 
   /** Creates a Job of {@code count} tasks; returns the time just before the create call. */
   long create(String name, String handler, int count, String pool) {
+    return create(name, handler, count, pool, spec -> {});
+  }
+
+  /** The same, with the rest of the spec set by {@code more}. */
+  long create(String name, String handler, int count, String pool, Consumer<JobSpec> more) {
     Job job = new Job();
     job.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NAMESPACE).build());
     JobSpec spec = new JobSpec();
     spec.setHandler(handler);
     spec.setTasks(TaskSource.ofCount(count));
     spec.setPool(pool);
+    more.accept(spec);
     job.setSpec(spec);
     long start = System.nanoTime();
     api.client().resource(job).create();

@@ -16,7 +16,9 @@ import java.util.Random;
  * (4) Status cost at scale. Writes and 409s per task come from the end-to-end runs (2). The size: a
  * Job of {@code tasks} tasks whose tasks finish in random order, the worst case for the index sets,
  * replayed through the workers' own merge ({@link WorkerFields}) in batches as a worker writes
- * them, starting from a real finished Job's status. With {@code --run-fanout-job} the fanned-out
+ * them, starting from a real finished Job's status: one task at a time (what {@code
+ * tasksPerMessage: 1} can do), and in runs of {@link #PACKED_RUN} consecutive indexes in random
+ * order (what a worker of packed messages records). With {@code --run-fanout-job} the fanned-out
  * Job of (3) is also run to the end by workers, for the real thing at full size.
  */
 final class StatusCost {
@@ -24,6 +26,9 @@ final class StatusCost {
 
   /** A worker writes once 100 outcomes wait (or every 250 ms); one batch of the replay. */
   static final int BATCH = 100;
+
+  /** Consecutive indexes that finish together in the packed replay: one packed message's. */
+  static final int PACKED_RUN = 10;
 
   record Run(
       int tasks,
@@ -35,8 +40,10 @@ final class StatusCost {
       int statusBytesAtEnd,
       int peakStatusBytes) {}
 
+  /** A replay: {@code run} consecutive indexes finish together, the runs in random order. */
   record RandomOrder(
       int tasks,
+      int run,
       int batch,
       long seed,
       int peakStatusBytes,
@@ -44,7 +51,7 @@ final class StatusCost {
       int endStatusBytes) {}
 
   /** {@code run} is null unless asked for. */
-  record Result(RandomOrder randomOrder, Run run) {}
+  record Result(RandomOrder randomOrder, RandomOrder packedOrder, Run run) {}
 
   private final Rig rig;
   private final JobWatch watch;
@@ -61,12 +68,19 @@ final class StatusCost {
    * @param runWorkers workers to run the fanned-out Job to its end with; 0 for none
    */
   Result run(int tasks, Job finished, int runWorkers) throws Exception {
-    RandomOrder random = randomOrder(finished.getStatus(), tasks, 42);
-    progress.say(
-        "(4) %,d tasks finishing in random order: status at most %,d bytes (at %.0f%% done),"
-            + " %,d at the end",
-        tasks, random.peakStatusBytes(), 100 * random.peakAtDone(), random.endStatusBytes());
-    return new Result(random, runWorkers == 0 ? null : runFanOutJob(tasks, runWorkers));
+    RandomOrder random = randomOrder(finished.getStatus(), tasks, 1, 42);
+    RandomOrder packed = randomOrder(finished.getStatus(), tasks, PACKED_RUN, 42);
+    for (RandomOrder replay : List.of(random, packed)) {
+      progress.say(
+          "(4) %,d tasks finishing in random order, %d consecutive at a time: status at most %,d"
+              + " bytes (at %.0f%% done), %,d at the end",
+          tasks,
+          replay.run(),
+          replay.peakStatusBytes(),
+          100 * replay.peakAtDone(),
+          replay.endStatusBytes());
+    }
+    return new Result(random, packed, runWorkers == 0 ? null : runFanOutJob(tasks, runWorkers));
   }
 
   private Run runFanOutJob(int tasks, int workers) throws Exception {
@@ -74,8 +88,8 @@ final class StatusCost {
     List<Rig.Node> nodes = rig.scaleWorkers(FanOut.POOL, workers);
     long end = watch.awaitSucceeded(FanOut.JOB, LIMIT);
     double seconds = (end - start) / 1e9;
-    double writes = EndToEnd.sum(nodes, "fanout_status_writes_total");
-    double conflicts = EndToEnd.sum(nodes, "fanout_status_conflicts_total");
+    double writes = TimedJob.sum(nodes, "fanout_status_writes_total");
+    double conflicts = TimedJob.sum(nodes, "fanout_status_conflicts_total");
     Run run =
         new Run(
             tasks,
@@ -103,15 +117,22 @@ final class StatusCost {
   }
 
   /**
-   * The status a Job of {@code tasks} tasks goes through when they finish in a random order: the
-   * final status given, with the worker-owned fields as the merge makes them after each batch.
+   * The status a Job of {@code tasks} tasks goes through when they finish in a random order, {@code
+   * run} consecutive indexes at a time: the final status given, with the worker-owned fields as the
+   * merge makes them after each batch.
    */
-  static RandomOrder randomOrder(JobStatus finalStatus, int tasks, long seed) {
-    List<Integer> order = new ArrayList<>(tasks);
-    for (int i = 0; i < tasks; i++) {
-      order.add(i);
+  static RandomOrder randomOrder(JobStatus finalStatus, int tasks, int run, long seed) {
+    List<Integer> starts = new ArrayList<>(tasks / run + 1);
+    for (int i = 0; i < tasks; i += run) {
+      starts.add(i);
     }
-    Collections.shuffle(order, new Random(seed));
+    Collections.shuffle(starts, new Random(seed));
+    List<Integer> order = new ArrayList<>(tasks);
+    for (int start : starts) {
+      for (int i = start; i < Math.min(tasks, start + run); i++) {
+        order.add(i);
+      }
+    }
     JobStatus status = Serialization.clone(finalStatus);
     status.setTotal(tasks);
     WorkerFields fields = WorkerFields.of(null, tasks);
@@ -133,6 +154,6 @@ final class StatusCost {
         peakAt = Math.min(tasks, from + BATCH);
       }
     }
-    return new RandomOrder(tasks, BATCH, seed, peak, (double) peakAt / tasks, bytes);
+    return new RandomOrder(tasks, run, BATCH, seed, peak, (double) peakAt / tasks, bytes);
   }
 }
