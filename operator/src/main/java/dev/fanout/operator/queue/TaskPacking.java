@@ -27,8 +27,16 @@ public final class TaskPacking {
   private static final double WEIGHT = 0.1;
 
   private final Map<String, Mean> jobs = new ConcurrentHashMap<>();
-  private final Map<String, Mean> pools = new ConcurrentHashMap<>();
-  private final Map<String, String> poolOfJob = new ConcurrentHashMap<>();
+  private final Map<Kind, Mean> kinds = new ConcurrentHashMap<>();
+  private final Map<String, Kind> kindOfJob = new ConcurrentHashMap<>();
+
+  /** Jobs whose tasks may be expected to take as long as each other's. */
+  private record Kind(String pool, String handler, Object command, Object parameters) {
+    static Kind of(JobSpec spec) {
+      return new Kind(
+          spec.effectivePool(), spec.getHandler(), spec.getCommand(), spec.getParameters());
+    }
+  }
 
   /** A moving mean of task durations, with the number of samples it has seen. */
   private static final class Mean {
@@ -49,9 +57,9 @@ public final class TaskPacking {
     }
   }
 
-  /** The Job is being sent: its outcomes count for its pool too. */
+  /** The Job is being sent: its outcomes count for its kind too. */
   public void track(Job job) {
-    poolOfJob.put(job.getMetadata().getUid(), job.getSpec().effectivePool());
+    kindOfJob.computeIfAbsent(job.getMetadata().getUid(), uid -> Kind.of(job.getSpec()));
   }
 
   /** A task of the Job ran this long (an outcome's duration). */
@@ -59,18 +67,18 @@ public final class TaskPacking {
     if (durationMillis < 0) {
       return;
     }
-    String pool = poolOfJob.get(uid);
-    if (pool == null) {
+    Kind kind = kindOfJob.get(uid);
+    if (kind == null) {
       return; // not a Job this operator sends, or one it forgot
     }
     jobs.computeIfAbsent(uid, k -> new Mean()).add(durationMillis);
-    pools.computeIfAbsent(pool, k -> new Mean()).add(durationMillis);
+    kinds.computeIfAbsent(kind, k -> new Mean()).add(durationMillis);
   }
 
-  /** The Job is finished, suspended or deleted; its pool keeps what it learned. */
+  /** The Job is finished, suspended or deleted; its kind keeps what it learned. */
   public void forget(String uid) {
     jobs.remove(uid);
-    poolOfJob.remove(uid);
+    kindOfJob.remove(uid);
   }
 
   /** Tasks per message for this Job now. */
@@ -83,9 +91,9 @@ public final class TaskPacking {
     if (own != null && own.samples() >= JOB_SAMPLES) {
       return forMean(own.millis());
     }
-    Mean pool = pools.get(job.getSpec().effectivePool());
-    if (pool != null && pool.samples() > 0) {
-      return forMean(pool.millis());
+    Mean kind = kinds.get(Kind.of(job.getSpec()));
+    if (kind != null && kind.samples() > 0) {
+      return forMean(kind.millis());
     }
     return 1;
   }

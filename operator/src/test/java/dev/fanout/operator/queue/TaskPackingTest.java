@@ -42,12 +42,12 @@ class TaskPackingTest {
   }
 
   @Test
-  void aJobLearnsFromItsPoolUntilItsOwnOutcomesAreEnough() {
+  void aJobLearnsFromEarlierJobsOfItsKindUntilItsOwnOutcomesAreEnough() {
     TaskPacking packing = new TaskPacking();
     Job quick = job("quick", "p", null);
     packing.track(quick);
     packing.observe("quick", 2);
-    // A new Job of the pool starts from what the pool's tasks took.
+    // A new Job of the same pool, handler, command and parameters starts from what they took.
     Job slow = job("slow", "p", null);
     packing.track(slow);
     assertThat(packing.size(slow)).isEqualTo(100);
@@ -55,8 +55,20 @@ class TaskPackingTest {
       packing.observe("slow", 100);
     }
     assertThat(packing.size(slow)).isEqualTo(2);
-    // Another pool knows nothing of these.
+    // Another pool, or other parameters or handler, know nothing of these.
     assertThat(packing.size(job("other", "q", null))).isEqualTo(1);
+    Job longer = job("longer", "p", null);
+    longer
+        .getSpec()
+        .setParameters(
+            com.fasterxml.jackson.databind.node.JsonNodeFactory.instance
+                .objectNode()
+                .put("ms", 300));
+    assertThat(packing.size(longer)).isEqualTo(1);
+    Job exec = job("exec", "p", null);
+    exec.getSpec().setHandler("exec");
+    exec.getSpec().setCommand(List.of("sleep", "300"));
+    assertThat(packing.size(exec)).isEqualTo(1);
   }
 
   @Test
