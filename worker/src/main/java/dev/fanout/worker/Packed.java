@@ -1,5 +1,6 @@
 package dev.fanout.worker;
 
+import dev.fanout.common.queue.Outcome;
 import dev.fanout.common.queue.TaskMessage;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,8 +14,15 @@ import java.util.concurrent.ConcurrentHashMap;
  * message is deleted. Which tasks are settled is kept by index, so settling one twice counts once.
  */
 final class Packed {
-  /** A task of the message that goes on in a message of its own, after a delay. */
-  record Copy(TaskMessage task, int delaySeconds, boolean alone) {}
+  /**
+   * A task of the message that goes on in a message of its own, after a delay; with the outcome of
+   * the attempt that sent it on, for the operator, if any.
+   */
+  record Copy(TaskMessage task, int delaySeconds, boolean alone, Outcome outcome) {
+    Copy(TaskMessage task, int delaySeconds, boolean alone) {
+      this(task, delaySeconds, alone, null);
+    }
+  }
 
   private final String messageId;
   private final String receiptHandle;

@@ -132,10 +132,18 @@ final class TaskQueue {
    * own, sent with that delay, which makes the next attempt.
    */
   void retryLater(Delivery delivery, int seconds) {
+    retryLater(delivery, seconds, null);
+  }
+
+  /**
+   * As {@link #retryLater(Delivery, int)}; a task of a message of several reports {@code outcome}
+   * to the operator with the others of its message, when the message goes, rather than alone now.
+   */
+  void retryLater(Delivery delivery, int seconds, Outcome outcome) {
     if (delivery.packed() == null) {
       changeVisibility(delivery, seconds);
     } else {
-      settle(delivery, new Packed.Copy(delivery.retryCopy(), seconds, false));
+      settle(delivery, new Packed.Copy(delivery.retryCopy(), seconds, false, outcome));
     }
   }
 
@@ -280,8 +288,13 @@ final class TaskQueue {
    * receive ceiling ({@link Delivery#ignoredCopy()}).
    */
   void ignore(Delivery delivery, int delaySeconds) {
+    ignore(delivery, delaySeconds, null);
+  }
+
+  /** As {@link #ignore(Delivery, int)}, with the outcome to report as {@link #retryLater} does. */
+  void ignore(Delivery delivery, int delaySeconds, Outcome outcome) {
     if (delivery.packed() != null) {
-      settle(delivery, new Packed.Copy(delivery.ignoredCopy(), delaySeconds, false));
+      settle(delivery, new Packed.Copy(delivery.ignoredCopy(), delaySeconds, false, outcome));
       return;
     }
     sendCopy(delivery.ignoredCopy(), delaySeconds);
@@ -319,6 +332,16 @@ final class TaskQueue {
     List<Packed.Copy> copies = packed.copies();
     if (copies.isEmpty()) {
       return;
+    }
+    List<Outcome> outcomes =
+        copies.stream().map(Packed.Copy::outcome).filter(java.util.Objects::nonNull).toList();
+    if (!outcomes.isEmpty()) {
+      try {
+        sendOutcomes(outcomes);
+      } catch (RuntimeException e) {
+        // The operator learns of these attempts from the tasks' next outcomes.
+        log.debug("Cannot report {} attempts of {}: {}", outcomes.size(), packed, e.toString());
+      }
     }
     record Group(int attempts, int deliveries, int delay) {}
     Map<Group, List<TaskMessage>> groups = new LinkedHashMap<>();

@@ -398,6 +398,10 @@ final class TaskRunner {
    */
   private void ignore(Delivery d, Outcome outcome, int delaySeconds) {
     letGo(d, delaySeconds);
+    if (d.packed() != null) {
+      p.queue().ignore(d, delaySeconds, outcome);
+      return;
+    }
     try {
       p.queue().sendOutcomes(List.of(outcome));
     } catch (RuntimeException e) {
@@ -408,6 +412,11 @@ final class TaskRunner {
 
   private void retry(Delivery d, Outcome outcome, int delaySeconds) {
     letGo(d, delaySeconds);
+    if (d.packed() != null) {
+      // Reported with the other tasks of its message when that goes, in one call.
+      p.queue().retryLater(d, delaySeconds, outcome);
+      return;
+    }
     try {
       p.queue().sendOutcomes(List.of(outcome));
     } catch (RuntimeException e) {
