@@ -70,6 +70,10 @@ class StatusWritesIT {
 
   private static final int[] WORKERS = {1, 4, 16, 64};
 
+  /** Whether each worker runs its Job informer, as workers do (their events cost CPU here). */
+  private static final boolean INFORMERS =
+      Boolean.parseBoolean(System.getProperty("fanout.statusWriters.informers", "true"));
+
   /** How a writer records a batch. */
   enum Strategy {
     /** Production: read, merge, merge patch carrying metadata.resourceVersion; 409: again. */
@@ -223,8 +227,8 @@ class StatusWritesIT {
     }
     StringBuilder table = new StringBuilder();
     table.append(
-        "Workers' status paths on kube-apiserver: one Job of %d tasks, N workers%n"
-            .formatted(WORKERS_TASKS));
+        "Workers' status paths on kube-apiserver: one Job of %d tasks, N workers%s%n"
+            .formatted(WORKERS_TASKS, INFORMERS ? "" : " (no Job informers)"));
     table.append(
         "  %3s %7s %6s %5s %5s %8s %10s %9s %9s %-14s %9s %5s%n"
             .formatted(
@@ -282,7 +286,7 @@ class StatusWritesIT {
     List<StatusPath> paths = new ArrayList<>();
     for (int w = 0; w < workers; w++) {
       StatusPath path = new StatusPath("worker-" + w, clients.get(w), sqs, prefix, NS);
-      path.start();
+      path.start(INFORMERS);
       paths.add(path);
     }
     ApiServerMetrics before = kube.metrics();

@@ -50,8 +50,14 @@ public final class StatusPath implements AutoCloseable {
             Duration.ofMillis(Long.parseLong(WorkerConfig.STATUS_FLUSH_MS.defaultText())));
   }
 
-  public void start() {
-    jobs.start();
+  /**
+   * Starts the status writer, and the Job informer unless {@code informer} is false (then every
+   * write reads the Job first: what a worker does anyway while its writes meet conflicts).
+   */
+  public void start(boolean informer) {
+    if (informer) {
+      jobs.start();
+    }
     writer.start();
   }
 

@@ -6,13 +6,15 @@ import java.util.random.RandomGenerator;
 
 /**
  * How long a worker leaves between two status writes of one Job: nothing while its writes go
- * through first time; a gap that grows with each write that met conflicts (other workers wrote the
- * Job between this one's read and its write) and halves with each that did not. Under contention
- * each worker so writes less often and carries more in each write, and the writes that reach the
- * API server are mostly ones that succeed. Thread-safe; no I/O.
+ * through first or second time; a gap that grows with each write that met two conflicts or more
+ * (other workers wrote the Job between this one's read and its write, again and again), stays after
+ * one that met one, and halves with each that met none. Under contention each worker so writes less
+ * often and carries more in each write, and the writes that reach the API server are mostly ones
+ * that succeed; one conflict a write is cheap (a read and a refused write) and is not worth a
+ * worker's idle time. Thread-safe; no I/O.
  */
 final class WritePacing {
-  /** The first gap after a write that met a conflict. */
+  /** The unit of the gap: a write that met c conflicts (c ≥ 2) makes it c times as long. */
   static final long STEP_MILLIS = 10;
 
   private final long maxGapMillis;
@@ -33,9 +35,9 @@ final class WritePacing {
    */
   synchronized long afterWrite(String jobUid, int conflicts) {
     long gap = gaps.getOrDefault(jobUid, 0L);
-    if (conflicts > 0) {
-      gap = Math.min(maxGapMillis, Math.max(STEP_MILLIS, gap) * (1 + Math.min(conflicts, 15)));
-    } else {
+    if (conflicts >= 2) {
+      gap = Math.min(maxGapMillis, Math.max(STEP_MILLIS, gap) * Math.min(conflicts, 16));
+    } else if (conflicts == 0) {
       gap = gap / 2 < STEP_MILLIS ? 0 : gap / 2;
     }
     if (gap == 0) {

@@ -29,19 +29,29 @@ class WritePacingTest {
   }
 
   @Test
-  void theGapGrowsWithTheConflictsEachWriteMet() {
+  void theGapGrowsWithEachWriteThatMetConflictsAgainAndAgain() {
     WritePacing pacing = new WritePacing(5_000, MIDDLE);
 
-    assertThat(pacing.afterWrite("a", 1)).isEqualTo(20);
-    assertThat(pacing.afterWrite("a", 1)).isEqualTo(40);
-    assertThat(pacing.afterWrite("a", 3)).isEqualTo(160);
+    assertThat(pacing.afterWrite("a", 2)).isEqualTo(20);
+    assertThat(pacing.afterWrite("a", 2)).isEqualTo(40);
+    assertThat(pacing.afterWrite("a", 3)).isEqualTo(120);
     assertThat(pacing.gap("b")).as("per Job").isZero();
+  }
+
+  @Test
+  void oneConflictIsToleratedAndKeepsTheGapAsItIs() {
+    WritePacing pacing = new WritePacing(5_000, MIDDLE);
+
+    assertThat(pacing.afterWrite("a", 1)).isZero();
+    pacing.afterWrite("a", 4);
+    assertThat(pacing.afterWrite("a", 1)).isEqualTo(40);
+    assertThat(pacing.gap("a")).isEqualTo(40);
   }
 
   @Test
   void theGapHalvesWithEachCleanWriteAndEndsBelowOneStep() {
     WritePacing pacing = new WritePacing(5_000, MIDDLE);
-    pacing.afterWrite("a", 7);
+    pacing.afterWrite("a", 8);
 
     assertThat(pacing.gap("a")).isEqualTo(80);
     assertThat(pacing.afterWrite("a", 0)).isEqualTo(40);
@@ -66,8 +76,8 @@ class WritePacingTest {
     WritePacing low = new WritePacing(5_000, fixed(0));
     WritePacing high = new WritePacing(5_000, fixed(Long.MAX_VALUE));
 
-    assertThat(low.afterWrite("a", 9)).isEqualTo(50);
-    assertThat(high.afterWrite("a", 9)).isEqualTo(150);
+    assertThat(low.afterWrite("a", 10)).isEqualTo(50);
+    assertThat(high.afterWrite("a", 10)).isEqualTo(150);
   }
 
   @Test
