@@ -9,7 +9,8 @@ import java.util.Map;
 /**
  * Final outcomes waiting for their status write, coalesced per Job UID so that one write records
  * everything a worker finished for that Job since the last one. A batch whose write failed comes
- * back and waits a growing pause before it is tried again. Thread-safe; no I/O.
+ * back and waits a growing pause before it is tried again; a Job whose writes meet conflicts is
+ * held back for the gap {@link WritePacing} sets. Thread-safe; no I/O.
  */
 final class OutcomeBuffer {
   private final long baseBackoffMillis;
@@ -24,6 +25,11 @@ final class OutcomeBuffer {
     final List<PendingOutcome> items = new ArrayList<>();
     int failures;
     long retryAtMillis;
+    long pacedUntilMillis;
+
+    long dueAtMillis(boolean paced) {
+      return paced ? Math.max(retryAtMillis, pacedUntilMillis) : retryAtMillis;
+    }
   }
 
   OutcomeBuffer(long baseBackoffMillis, long maxBackoffMillis) {
@@ -41,19 +47,76 @@ final class OutcomeBuffer {
     return size;
   }
 
-  /** Takes out every Job's outcomes that are not waiting out a failed write. */
+  /** Takes out every Job's outcomes that are not waiting out a failed write or a pacing gap. */
   synchronized List<Batch> drainDue(long nowMillis) {
+    return drain(nowMillis, true);
+  }
+
+  /** Takes out every Job's outcomes that are not waiting out a failed write, paced or not. */
+  synchronized List<Batch> drainUnpaced(long nowMillis) {
+    return drain(nowMillis, false);
+  }
+
+  private List<Batch> drain(long nowMillis, boolean paced) {
     List<Batch> due = new ArrayList<>();
     for (Iterator<Map.Entry<String, Bucket>> it = byJob.entrySet().iterator(); it.hasNext(); ) {
       Map.Entry<String, Bucket> entry = it.next();
       Bucket bucket = entry.getValue();
-      if (bucket.retryAtMillis <= nowMillis) {
-        due.add(new Batch(entry.getKey(), List.copyOf(bucket.items), bucket.failures));
-        size -= bucket.items.size();
+      if (bucket.dueAtMillis(paced) <= nowMillis) {
+        if (!bucket.items.isEmpty()) {
+          due.add(new Batch(entry.getKey(), List.copyOf(bucket.items), bucket.failures));
+          size -= bucket.items.size();
+        }
         it.remove();
       }
     }
     return due;
+  }
+
+  /**
+   * When the next Job's outcomes may be written: now or earlier when some are due, {@link
+   * Long#MAX_VALUE} when none wait.
+   */
+  synchronized long nextDueMillis() {
+    long next = Long.MAX_VALUE;
+    for (Bucket bucket : byJob.values()) {
+      if (!bucket.items.isEmpty()) {
+        next = Math.min(next, bucket.dueAtMillis(true));
+      }
+    }
+    return next;
+  }
+
+  /**
+   * Takes out what waits for that Job now, held back or not: a write of the Job under way takes it
+   * in when it has to read the Job again anyway.
+   */
+  synchronized List<PendingOutcome> take(String jobUid) {
+    Bucket bucket = byJob.get(jobUid);
+    if (bucket == null || bucket.items.isEmpty()) {
+      return List.of();
+    }
+    List<PendingOutcome> taken = List.copyOf(bucket.items);
+    bucket.items.clear();
+    size -= taken.size();
+    return taken;
+  }
+
+  /**
+   * Returns a batch whose write lost to other writers' every time, ahead of what arrived for the
+   * Job since: not a failure, so no error pause; the Job's pacing gap says when it goes again.
+   */
+  synchronized void putBackContended(Batch batch) {
+    Bucket bucket = byJob.computeIfAbsent(batch.jobUid(), uid -> new Bucket());
+    bucket.items.addAll(0, batch.outcomes());
+    bucket.failures = Math.max(bucket.failures, batch.failures());
+    size += batch.outcomes().size();
+  }
+
+  /** Holds the Job's outcomes, present and to come, back until then (they still count in size). */
+  synchronized void holdUntil(String jobUid, long untilMillis) {
+    Bucket bucket = byJob.computeIfAbsent(jobUid, uid -> new Bucket());
+    bucket.pacedUntilMillis = Math.max(bucket.pacedUntilMillis, untilMillis);
   }
 
   /** Takes out everything, paused or not: the last flush at shutdown. */

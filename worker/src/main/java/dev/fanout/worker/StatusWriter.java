@@ -6,29 +6,52 @@ import dev.fanout.common.status.Finished;
 import dev.fanout.common.status.JobStatusWriter;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Records finished tasks in their Job's status, one write per Job for everything finished since the
  * last flush; then, and only then, reports them to the operator and deletes their messages, so no
- * message goes before its outcome is durably in the status (invariant 2).
+ * message goes before its outcome is durably in the status (invariant 2). When other workers write
+ * the same Job at the same time, a write that meets a conflict takes in what finished meanwhile,
+ * and the Job's next write waits a gap that grows with the conflicts ({@link WritePacing}): more
+ * workers then make fewer, larger writes rather than more refused ones (docs/status-writes.md).
  */
 final class StatusWriter implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(StatusWriter.class);
   static final int FLUSH_THRESHOLD = 100;
+
+  /**
+   * Tries of one write: a conflict is met again with a fresh read that takes in what finished
+   * meanwhile, but not many times in a row: other workers are writing the Job, and trying again at
+   * once only adds to the refused writes. After that the batch waits out the Job's pacing gap.
+   */
+  static final int WRITE_TRIES = 3;
+
   private static final long MAX_BACKOFF_MILLIS = 5_000;
 
-  /** Writes a batch to a Job's status; {@link JobStatusWriter#record} in production. */
+  /**
+   * Writes a batch to a Job's status in at most {@code tries} tries, asking for it on each (after a
+   * conflict it may have grown); {@link JobStatusWriter#record} in production.
+   */
   @FunctionalInterface
   interface StatusRecorder {
     JobStatusWriter.Result record(
-        String namespace, String name, String uid, int totalHint, Job cached, List<Finished> batch);
+        String namespace,
+        String name,
+        String uid,
+        int totalHint,
+        Job cached,
+        int tries,
+        Supplier<List<Finished>> batch);
   }
 
   private final StatusRecorder recorder;
@@ -39,6 +62,7 @@ final class StatusWriter implements AutoCloseable {
   private final Clock clock;
   private final long intervalNanos;
   private final OutcomeBuffer buffer;
+  private final WritePacing pacing;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition wake = lock.newCondition();
   private final ReentrantLock writing = new ReentrantLock();
@@ -66,6 +90,7 @@ final class StatusWriter implements AutoCloseable {
     this.clock = clock;
     this.intervalNanos = interval.toNanos();
     this.buffer = new OutcomeBuffer(interval.toMillis(), MAX_BACKOFF_MILLIS);
+    this.pacing = new WritePacing(MAX_BACKOFF_MILLIS, new Random());
   }
 
   void start() {
@@ -99,30 +124,43 @@ final class StatusWriter implements AutoCloseable {
   }
 
   private void loop() {
-    boolean idle = false;
     while (running) {
       try {
-        awaitFlush(idle);
+        awaitFlush();
       } catch (InterruptedException e) {
         return;
       }
       if (running) {
-        idle = flush(buffer.drainDue(clock.millis())) == 0;
+        flush(buffer.drainDue(clock.millis()));
       }
     }
   }
 
-  /** Waits out the interval, or less once 100 outcomes wait (unless they all wait out errors). */
-  private void awaitFlush(boolean idle) throws InterruptedException {
+  /**
+   * Waits out the interval, or less once 100 outcomes wait or the poller hurries; then, if what
+   * waits is all held back (a failed write's pause, or a Job's pacing gap), until the first of it
+   * is due. Neither the threshold nor a hurry cuts a Job's gap short: the gap is how fast the API
+   * server takes that Job's writes, and a full backlog makes the poller wait for it.
+   */
+  private void awaitFlush() throws InterruptedException {
     long deadline = System.nanoTime() + intervalNanos;
     lock.lock();
     try {
-      long left;
-      while (running
-          && !hurry
-          && (idle || buffer.size() < FLUSH_THRESHOLD)
-          && (left = deadline - System.nanoTime()) > 0) {
-        wake.awaitNanos(left);
+      while (running) {
+        boolean ready =
+            hurry || buffer.size() >= FLUSH_THRESHOLD || System.nanoTime() - deadline >= 0;
+        if (!ready) {
+          wake.awaitNanos(deadline - System.nanoTime());
+          continue;
+        }
+        long next = buffer.nextDueMillis();
+        if (next == Long.MAX_VALUE || next <= clock.millis()) {
+          // Due now, or nothing waits (the interval starts again).
+          break;
+        }
+        // Looked at again within an interval: another Job's outcomes may have come meanwhile.
+        wake.awaitNanos(
+            Math.min(intervalNanos, TimeUnit.MILLISECONDS.toNanos(next - clock.millis())));
       }
       hurry = false;
     } finally {
@@ -136,7 +174,7 @@ final class StatusWriter implements AutoCloseable {
    * that finished here dies with it.
    */
   void flushNow() {
-    flush(buffer.drainDue(clock.millis()));
+    flush(buffer.drainUnpaced(clock.millis()));
   }
 
   /** Writes each batch; returns how many outcomes were settled. */
@@ -148,9 +186,7 @@ final class StatusWriter implements AutoCloseable {
       int settled = 0;
       for (OutcomeBuffer.Batch batch : batches) {
         try {
-          if (write(batch)) {
-            settled += batch.outcomes().size();
-          }
+          settled += write(batch);
         } finally {
           // Settled, or back in the buffer.
           unwritten.addAndGet(-batch.outcomes().size());
@@ -164,68 +200,119 @@ final class StatusWriter implements AutoCloseable {
     }
   }
 
-  private boolean write(OutcomeBuffer.Batch batch) {
+  /** Writes the batch and what joins it; returns how many outcomes were settled. */
+  private int write(OutcomeBuffer.Batch batch) {
+    List<PendingOutcome> taken = new ArrayList<>(batch.outcomes());
+    int[] tries = {0};
+    try {
+      return write(batch, taken, tries);
+    } finally {
+      // Those that joined the write are settled, or back in the buffer, by now.
+      unwritten.addAndGet(batch.outcomes().size() - taken.size());
+    }
+  }
+
+  private int write(OutcomeBuffer.Batch batch, List<PendingOutcome> taken, int[] tries) {
     TaskMessage task = batch.outcomes().get(0).delivery().task();
     String ref = task.jobRef();
-    List<Finished> finished = batch.outcomes().stream().map(PendingOutcome::finished).toList();
-    List<Integer> indexes = finished.stream().map(Finished::index).toList();
-    List<Delivery> deliveries = batch.outcomes().stream().map(PendingOutcome::delivery).toList();
+    String uid = batch.jobUid();
+    // Each try after the first has met a conflict and reads the Job again: it takes in what
+    // finished meanwhile, so batches grow while writers contend.
+    Supplier<List<Finished>> finished =
+        () -> {
+          if (tries[0]++ > 0) {
+            List<PendingOutcome> more = buffer.take(uid);
+            unwritten.addAndGet(more.size());
+            taken.addAll(more);
+          }
+          return taken.stream().map(PendingOutcome::finished).toList();
+        };
     JobStatusWriter.Result result;
     long t0 = System.nanoTime();
     try {
       // The cached copy only helps when it is this Job: the patcher takes another UID as gone.
-      Job cached = jobs.cached(task.namespace(), task.name());
+      // Nor while writers contend: it is likely stale, and a stale copy costs a refused write.
+      Job cached = pacing.gap(uid) > 0 ? null : jobs.cached(task.namespace(), task.name());
       if (cached != null && !task.jobUid().equals(cached.getMetadata().getUid())) {
         cached = null;
       }
       result =
           recorder.record(
-              task.namespace(), task.name(), task.jobUid(), task.total(), cached, finished);
+              task.namespace(),
+              task.name(),
+              task.jobUid(),
+              task.total(),
+              cached,
+              WRITE_TRIES,
+              finished);
+    } catch (JobStatusWriter.ConflictException e) {
+      // Other workers' writes came first every time: not an error, the Job is busy. The outcomes
+      // wait, with what comes meanwhile, for the Job's gap to pass.
+      pace(uid, Math.max(tries[0], WRITE_TRIES));
+      log.debug("Job {}: {} finished tasks wait for a quieter moment", ref, taken.size());
+      buffer.putBackContended(new OutcomeBuffer.Batch(uid, taken, batch.failures()));
+      return 0;
     } catch (RuntimeException e) {
-      // A conflict that outlasted the retries, or the API server is away: keep the outcomes.
+      // The API server is away, or refuses: keep the outcomes.
       log.warn(
           "Job {}: cannot record {} finished tasks yet ({}); trying again",
           ref,
-          finished.size(),
+          taken.size(),
           e.getMessage());
-      buffer.putBack(batch, clock.millis());
-      return false;
+      buffer.putBack(new OutcomeBuffer.Batch(uid, taken, batch.failures()), clock.millis());
+      return 0;
     }
+    List<Integer> indexes = taken.stream().map(o -> o.finished().index()).toList();
+    List<Delivery> deliveries = taken.stream().map(PendingOutcome::delivery).toList();
     if (result == JobStatusWriter.Result.GONE) {
-      log.info("Job {}: gone; dropping {} finished tasks of it", ref, finished.size());
+      pacing.forget(uid);
+      log.info("Job {}: gone; dropping {} finished tasks of it", ref, taken.size());
       deleteMessages(ref, ledger.forget(task.jobUid(), indexes));
       deleteMessages(ref, deliveries);
-      return true;
+      return taken.size();
     }
     if (result == JobStatusWriter.Result.FINISHED) {
+      pacing.forget(uid);
       // The operator still hears of them: it records them in their task rows.
       log.info(
           "Job {}: already finished; {} tasks that ended since are not counted",
           ref,
           indexes.size());
+    } else {
+      pace(uid, tries[0] - 1);
     }
     long t1 = System.nanoTime();
     // The status holds these tasks: copies of their messages that waited for them can go.
     deleteMessages(ref, ledger.recorded(task.jobUid(), indexes));
     try {
-      queue.sendOutcomes(batch.outcomes().stream().map(PendingOutcome::outcome).toList());
+      queue.sendOutcomes(taken.stream().map(PendingOutcome::outcome).toList());
     } catch (RuntimeException e) {
       // The status holds them; the next try finds them UNCHANGED and sends again.
-      log.warn("Job {}: cannot report {} outcomes yet ({})", ref, finished.size(), e.toString());
-      buffer.putBack(batch, clock.millis());
-      return false;
+      log.warn("Job {}: cannot report {} outcomes yet ({})", ref, taken.size(), e.toString());
+      buffer.putBack(new OutcomeBuffer.Batch(uid, taken, batch.failures()), clock.millis());
+      return 0;
     }
     long t2 = System.nanoTime();
     deleteMessages(ref, deliveries);
     log.debug(
-        "Job {}: recorded {} finished tasks ({}); status {} ms, outcomes {} ms, deletes {} ms",
+        "Job {}: recorded {} finished tasks ({}, {} tries); status {} ms, outcomes {} ms, deletes"
+            + " {} ms",
         ref,
-        finished.size(),
+        taken.size(),
         result,
+        tries[0],
         (t1 - t0) / 1_000_000,
         (t2 - t1) / 1_000_000,
         (System.nanoTime() - t2) / 1_000_000);
-    return true;
+    return taken.size();
+  }
+
+  /** Holds the Job's next write back by the gap its conflicts call for. */
+  private void pace(String uid, int conflicts) {
+    long gap = pacing.afterWrite(uid, conflicts);
+    if (gap > 0) {
+      buffer.holdUntil(uid, clock.millis() + gap);
+    }
   }
 
   private void deleteMessages(String ref, List<Delivery> deliveries) {

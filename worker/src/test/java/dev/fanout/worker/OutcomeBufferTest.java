@@ -84,4 +84,69 @@ class OutcomeBufferTest {
     assertThat(buffer.drainAll()).hasSize(1);
     assertThat(buffer.size()).isZero();
   }
+
+  @Test
+  void aPacedJobIsHeldBackFromTheLoopButNotFromFlushNowOrShutdown() {
+    OutcomeBuffer buffer = new OutcomeBuffer(100, 5000);
+    buffer.holdUntil("a", 1_000);
+    buffer.add(done("a", 1));
+    buffer.add(done("b", 2));
+
+    assertThat(buffer.nextDueMillis()).isZero();
+    assertThat(buffer.drainDue(999)).extracting(OutcomeBuffer.Batch::jobUid).containsExactly("b");
+    assertThat(buffer.size()).as("held outcomes still count").isEqualTo(1);
+    assertThat(buffer.nextDueMillis()).isEqualTo(1_000);
+    assertThat(buffer.drainUnpaced(999)).hasSize(1);
+
+    buffer.holdUntil("a", 1_000);
+    buffer.add(done("a", 3));
+    assertThat(buffer.drainAll()).hasSize(1);
+  }
+
+  @Test
+  void aHoldEndsAndLeavesNothingBehind() {
+    OutcomeBuffer buffer = new OutcomeBuffer(100, 5000);
+    buffer.holdUntil("a", 1_000);
+    buffer.add(done("a", 1));
+
+    assertThat(buffer.drainDue(999)).isEmpty();
+    assertThat(indexes(buffer.drainDue(1_000).get(0))).containsExactly(1);
+    assertThat(buffer.nextDueMillis()).isEqualTo(Long.MAX_VALUE);
+
+    // An empty hold that has run out is not a batch.
+    buffer.holdUntil("b", 5);
+    assertThat(buffer.drainDue(10)).isEmpty();
+    assertThat(buffer.nextDueMillis()).isEqualTo(Long.MAX_VALUE);
+  }
+
+  @Test
+  void aWriteUnderWayTakesInWhatCameForItsJobHeldOrNot() {
+    OutcomeBuffer buffer = new OutcomeBuffer(100, 5000);
+    buffer.holdUntil("a", 1_000);
+    buffer.add(done("a", 1));
+    buffer.add(done("b", 2));
+    buffer.add(done("a", 3));
+
+    List<PendingOutcome> taken = buffer.take("a");
+
+    assertThat(taken).extracting(o -> o.finished().index()).containsExactly(1, 3);
+    assertThat(buffer.size()).isEqualTo(1);
+    assertThat(buffer.take("a")).isEmpty();
+    assertThat(buffer.take("c")).isEmpty();
+  }
+
+  @Test
+  void aBatchThatLostToOtherWritersComesBackFirstWithoutAnErrorPause() {
+    OutcomeBuffer buffer = new OutcomeBuffer(100, 5000);
+    buffer.add(done("a", 1));
+    OutcomeBuffer.Batch lost = buffer.drainDue(0).get(0);
+    buffer.add(done("a", 2));
+
+    buffer.putBackContended(lost);
+
+    assertThat(buffer.size()).isEqualTo(2);
+    OutcomeBuffer.Batch again = buffer.drainDue(0).get(0);
+    assertThat(indexes(again)).containsExactly(1, 2);
+    assertThat(again.failures()).isZero();
+  }
 }

@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,6 +76,7 @@ public final class JobStatusWriter {
             seen.getMetadata().getNamespace(),
             seen.getMetadata().getName(),
             seen,
+            MAX_TRIES,
             job -> {
               if (job == null || !uid.equals(job.getMetadata().getUid())) {
                 return Step.stop(Result.GONE);
@@ -97,6 +99,27 @@ public final class JobStatusWriter {
    */
   public Result record(
       String namespace, String name, String uid, int totalHint, Job cached, List<Finished> batch) {
+    return record(namespace, name, uid, totalHint, cached, MAX_TRIES, () -> batch);
+  }
+
+  /**
+   * Adds the batch to the status of the Job with that UID, asking {@code batch} for it on each try:
+   * after a conflict the caller may hand over more (what finished meanwhile), and each try merges
+   * all of it into the Job as just read. What the last call returned is what a {@link
+   * Result#WRITTEN} wrote.
+   *
+   * @param cached a recent copy (for example from an informer) to try first, or null
+   * @param tries how many writes to try at most before giving up
+   * @throws ConflictException when every try met a newer version
+   */
+  public Result record(
+      String namespace,
+      String name,
+      String uid,
+      int totalHint,
+      Job cached,
+      int tries,
+      Supplier<List<Finished>> batch) {
     // A cached copy of another Job with the same name (replaced since) says nothing: ask.
     Job first =
         cached != null && uid.equals(cached.getMetadata().getUid())
@@ -106,6 +129,7 @@ public final class JobStatusWriter {
         namespace,
         name,
         first,
+        tries,
         job -> {
           if (job == null
               || !uid.equals(job.getMetadata().getUid())
@@ -113,7 +137,7 @@ public final class JobStatusWriter {
             return Step.stop(Result.GONE);
           }
           WorkerFields current = WorkerFields.of(job.getStatus(), totalHint);
-          WorkerFields merged = current.merge(batch);
+          WorkerFields merged = current.merge(batch.get());
           if (merged == current) {
             return Step.stop(Result.UNCHANGED);
           }
@@ -137,11 +161,12 @@ public final class JobStatusWriter {
 
   /**
    * Read-decide-write with the resourceVersion as the precondition: on 409, reads the Job again and
-   * decides again, {@link #MAX_TRIES} times at most.
+   * decides again, {@code maxTries} times at most.
    */
-  private Result write(String namespace, String name, Job first, Function<Job, Step> decide) {
+  private Result write(
+      String namespace, String name, Job first, int maxTries, Function<Job, Step> decide) {
     Job job = first;
-    for (int tries = 1; tries <= MAX_TRIES; tries++) {
+    for (int tries = 1; tries <= maxTries; tries++) {
       Step step = decide.apply(job);
       if (step.result() != null) {
         return step.result();
@@ -159,6 +184,9 @@ public final class JobStatusWriter {
         }
         conflicts.increment();
         log.debug("Job {}/{}: status conflict on try {}, reading again", namespace, name, tries);
+        if (tries == maxTries) {
+          break;
+        }
         pause(tries);
         job = read(namespace, name);
       }
@@ -169,7 +197,7 @@ public final class JobStatusWriter {
             + "/"
             + name
             + ": status kept changing; gave up after "
-            + MAX_TRIES
+            + maxTries
             + " tries");
   }
 
