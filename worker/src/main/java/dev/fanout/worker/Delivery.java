@@ -104,11 +104,12 @@ record Delivery(
   }
 
   /**
-   * Whether this message was received before: its visibility ran out (a worker died, or lost the
-   * queue), or a retry made it visible again.
+   * Whether this task may have killed a worker: its message was received before (its visibility ran
+   * out: a worker died, or lost the queue; or a retry made it visible again), or it was split off a
+   * message of several that was.
    */
-  boolean receivedBefore() {
-    return attempt > task.priorAttempts() + 1;
+  boolean mayHaveKilled() {
+    return attempt > task.priorAttempts() + 1 || task.afterLoss();
   }
 
   /**
@@ -117,7 +118,7 @@ record Delivery(
    * itself to the dead-letter queue.
    */
   boolean redeliveredPacked() {
-    return packed != null && receivedBefore();
+    return packed != null && attempt > task.priorAttempts() + 1;
   }
 
   private static int parseOr(String value, int fallback) {
@@ -162,12 +163,12 @@ record Delivery(
 
   /** A copy of the task to send again: this delivery ran nothing, so it costs no attempt. */
   TaskMessage unrunCopy() {
-    return copy(attempt - 1, task.priorDeliveries());
+    return copy(attempt - 1, task.priorDeliveries(), task.lostBefore());
   }
 
   /** A copy of a task of a message of several that makes its next attempt: its retry. */
   TaskMessage retryCopy() {
-    return copy(attempt, deliveries);
+    return copy(attempt, deliveries, null);
   }
 
   /**
@@ -175,7 +176,7 @@ record Delivery(
    * delivery, which runs nothing, neither attempts nor counts toward the receive ceiling.
    */
   TaskMessage splitCopy() {
-    return copy(attempt - 1, deliveries - 1);
+    return copy(attempt - 1, deliveries - 1, true);
   }
 
   /**
@@ -183,10 +184,10 @@ record Delivery(
    * not counted, its delivery is (toward the queue's receive ceiling).
    */
   TaskMessage ignoredCopy() {
-    return copy(attempt - 1, deliveries);
+    return copy(attempt - 1, deliveries, null);
   }
 
-  private TaskMessage copy(int priorAttempts, int priorDeliveries) {
+  private TaskMessage copy(int priorAttempts, int priorDeliveries, Boolean lostBefore) {
     TaskMessage t = task;
     return new TaskMessage(
         t.version(),
@@ -202,6 +203,9 @@ record Delivery(
         t.timeoutSeconds(),
         t.backoff(),
         priorAttempts,
-        priorDeliveries);
+        priorDeliveries,
+        null,
+        null,
+        lostBefore);
   }
 }

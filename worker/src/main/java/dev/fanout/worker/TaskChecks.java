@@ -98,7 +98,10 @@ final class TaskChecks {
         timeout,
         backoff,
         t.priorAttempts(),
-        t.priorDeliveries());
+        t.priorDeliveries(),
+        t.indexes(),
+        t.taskParams(),
+        t.lostBefore());
   }
 
   private static boolean allowed(Backoff b) {

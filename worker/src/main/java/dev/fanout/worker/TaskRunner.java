@@ -245,7 +245,7 @@ final class TaskRunner {
       handBack(d, false);
       return;
     }
-    if (d.receivedBefore()) {
+    if (d.mayHaveKilled()) {
       // An earlier delivery may have died with its worker, killed by this very task. (A retry sent
       // as a message of its own follows an attempt that reported its failure: no such fear.)
       p.writer().flushNow();

@@ -20,6 +20,9 @@ import java.util.List;
  *     the prior counts hold for each
  * @param taskParams for a message of several tasks whose parameters differ (a Job of items): each
  *     task's, in index order; else null, and {@code params} holds for each
+ * @param lostBefore true when the attempt before this message's ended without an outcome (its
+ *     worker died with it, or lost the queue): a task of a message of several that came back goes
+ *     on alone with this set, and a worker records what it finished before it runs such a task
  */
 public record TaskMessage(
     int version,
@@ -37,7 +40,8 @@ public record TaskMessage(
     int priorAttempts,
     int priorDeliveries,
     String indexes,
-    List<ObjectNode> taskParams) {
+    List<ObjectNode> taskParams,
+    Boolean lostBefore) {
   public static final int VERSION = 1;
 
   /** A task sent again in place of one whose attempts did not all count. */
@@ -71,6 +75,7 @@ public record TaskMessage(
         backoff,
         priorAttempts,
         priorDeliveries,
+        null,
         null,
         null);
   }
@@ -106,6 +111,7 @@ public record TaskMessage(
         priorAttempts,
         0,
         null,
+        null,
         null);
   }
 
@@ -127,6 +133,12 @@ public record TaskMessage(
   @JsonIgnore
   public IndexSet tasks() {
     return indexes == null ? IndexSet.of(index) : IndexSet.parse(indexes);
+  }
+
+  /** Whether the attempt before this one ended without an outcome ({@code lostBefore}). */
+  @JsonIgnore
+  public boolean afterLoss() {
+    return Boolean.TRUE.equals(lostBefore);
   }
 
   /** Whether this message carries more than one task. */
@@ -165,7 +177,8 @@ public record TaskMessage(
         priorAttempts,
         priorDeliveries,
         null,
-        null);
+        null,
+        lostBefore);
   }
 
   /**
@@ -198,7 +211,8 @@ public record TaskMessage(
         attempts,
         deliveries,
         packed ? tasks.format() : null,
-        same ? null : List.copyOf(paramsOfEach));
+        same ? null : List.copyOf(paramsOfEach),
+        null);
   }
 
   public String jobRef() {
