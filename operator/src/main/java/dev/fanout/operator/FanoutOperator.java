@@ -96,7 +96,7 @@ public final class FanoutOperator implements AutoCloseable {
     queues.onNewQueue(new QueueLoss(store, Clock.systemUTC(), fanout::wake));
     JobStatusWriter statusWriter = new JobStatusWriter(client, registry);
     outcomes =
-        new OutcomeDrain(sqs, queues, store, registry, fanout::wake, fanout.packing()::observe);
+        new OutcomeDrain(sqs, queues, store, registry, fanout::wake, fanout::observeDuration);
     deadLetters =
         new DeadLetterDrain(
             sqs,

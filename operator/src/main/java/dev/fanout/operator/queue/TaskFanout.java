@@ -116,11 +116,7 @@ public final class TaskFanout implements AutoCloseable {
     final AtomicBoolean again = new AtomicBoolean();
     volatile boolean stopped;
     volatile int failures;
-  }
-
-  /** How many tasks go in one message, learned from the outcomes' durations it is told of. */
-  public TaskPacking packing() {
-    return packing;
+    final AtomicBoolean probeWake = new AtomicBoolean();
   }
 
   /** Asks for a pass over this Job with its newest status; returns at once. */
@@ -231,6 +227,11 @@ public final class TaskFanout implements AutoCloseable {
         job = slot.job;
         Integer cap = cap(job);
         long budget = cap == null ? CHUNK : Math.min(CHUNK, cap - inQueue);
+        int probing = packing.room(job, clock.millis());
+        if (probing == 0) {
+          wakeAfterProbe(uid, slot, job);
+        }
+        budget = Math.min(budget, probing);
         if (budget <= 0) {
           break;
         }
@@ -238,6 +239,7 @@ public final class TaskFanout implements AutoCloseable {
         if (pending.isEmpty()) {
           break;
         }
+        packing.sent(uid, pending.size());
         after = pending.get(pending.size() - 1).index();
         List<Integer> fresh =
             pending.stream().filter(t -> !t.attempted()).map(PendingTask::index).toList();
@@ -269,6 +271,36 @@ public final class TaskFanout implements AutoCloseable {
         }
       }
       throw e;
+    }
+  }
+
+  /**
+   * The Job's probe waits for outcomes ({@link TaskPacking}): its pass goes round again when they
+   * are in ({@link #observeDuration}) or when the probe stops waiting, whichever comes first.
+   */
+  private void wakeAfterProbe(String uid, Slot slot, Job job) {
+    if (slot.probeWake.compareAndSet(false, true)) {
+      try {
+        retries.schedule(
+            () -> {
+              slot.probeWake.set(false);
+              wake(uid);
+            },
+            Math.max(1, packing.waitLeft(job, clock.millis())),
+            TimeUnit.MILLISECONDS);
+      } catch (RejectedExecutionException closing) {
+        slot.probeWake.set(false);
+      }
+    }
+  }
+
+  /**
+   * A task of the Job ran this long (an outcome's duration): what packing learns from; when that
+   * was what the Job's probe waited for, the rest of its tasks go now.
+   */
+  public void observeDuration(String uid, long durationMillis) {
+    if (packing.observe(uid, durationMillis)) {
+      wake(uid);
     }
   }
 

@@ -32,6 +32,58 @@ class TaskPackingTest {
   }
 
   @Test
+  void aJobOfAnUnknownKindSendsAProbeAloneAndTheRestWhenItsOutcomesAreIn() {
+    TaskPacking packing = new TaskPacking();
+    Job job = job("a", "p", null);
+    packing.track(job);
+    assertThat(packing.room(job, 1_000)).isEqualTo(TaskPacking.PROBE_TASKS);
+    assertThat(packing.size(job)).isEqualTo(1);
+    packing.sent("a", TaskPacking.PROBE_TASKS);
+    assertThat(packing.room(job, 1_100)).isZero();
+    assertThat(packing.waitLeft(job, 1_500)).isEqualTo(TaskPacking.PROBE_WAIT_MILLIS - 500);
+    for (int i = 1; i < TaskPacking.JOB_SAMPLES; i++) {
+      assertThat(packing.observe("a", 2)).as("outcome %d", i).isFalse();
+      assertThat(packing.room(job, 1_200)).isZero();
+    }
+    assertThat(packing.observe("a", 2)).as("the outcome the probe waited for").isTrue();
+    assertThat(packing.room(job, 1_200)).isEqualTo(Integer.MAX_VALUE);
+    assertThat(packing.waitLeft(job, 1_200)).isZero();
+    assertThat(packing.size(job)).isEqualTo(100);
+    assertThat(packing.observe("a", 2)).isFalse();
+    // The next Job of the kind goes by it at once, with no probe.
+    Job next = job("b", "p", null);
+    packing.track(next);
+    assertThat(packing.room(next, 5_000)).isEqualTo(Integer.MAX_VALUE);
+    assertThat(packing.size(next)).isEqualTo(100);
+  }
+
+  @Test
+  void aProbeWaitsTwoSecondsAtMostThenGoesByWhatItLearned() {
+    TaskPacking packing = new TaskPacking();
+    Job slow = job("slow", "p", null);
+    packing.track(slow);
+    assertThat(packing.room(slow, 0)).isEqualTo(TaskPacking.PROBE_TASKS);
+    packing.sent("slow", TaskPacking.PROBE_TASKS);
+    packing.observe("slow", 90);
+    packing.observe("slow", 110);
+    assertThat(packing.room(slow, TaskPacking.PROBE_WAIT_MILLIS - 1)).isZero();
+    assertThat(packing.room(slow, TaskPacking.PROBE_WAIT_MILLIS)).isEqualTo(Integer.MAX_VALUE);
+    assertThat(packing.size(slow)).isEqualTo(2);
+    // Nothing back at all in that time (tasks longer than the wait, or no worker yet): alone.
+    Job silent = job("silent", "q", null);
+    packing.track(silent);
+    assertThat(packing.room(silent, 0)).isEqualTo(TaskPacking.PROBE_TASKS);
+    packing.sent("silent", TaskPacking.PROBE_TASKS);
+    assertThat(packing.room(silent, 1)).isZero();
+    assertThat(packing.room(silent, TaskPacking.PROBE_WAIT_MILLIS)).isEqualTo(Integer.MAX_VALUE);
+    assertThat(packing.size(silent)).isEqualTo(1);
+    // A Job whose size is set is never probed.
+    Job set = job("set", "r", 5);
+    packing.track(set);
+    assertThat(packing.room(set, 0)).isEqualTo(Integer.MAX_VALUE);
+  }
+
+  @Test
   void aboutTwoHundredMillisecondsOfWorkAMessage() {
     assertThat(TaskPacking.forMean(0)).isEqualTo(100);
     assertThat(TaskPacking.forMean(1)).isEqualTo(100);
@@ -47,6 +99,7 @@ class TaskPackingTest {
     Job quick = job("quick", "p", null);
     packing.track(quick);
     packing.observe("quick", 2);
+    assertThat(packing.size(quick)).isEqualTo(100);
     // A new Job of the same pool, handler, command and parameters starts from what they took.
     Job slow = job("slow", "p", null);
     packing.track(slow);
@@ -69,6 +122,20 @@ class TaskPackingTest {
     exec.getSpec().setHandler("exec");
     exec.getSpec().setCommand(List.of("sleep", "300"));
     assertThat(packing.size(exec)).isEqualTo(1);
+  }
+
+  @Test
+  void onlyTheMostRecentlyUsedKindsAreKept() {
+    TaskPacking packing = new TaskPacking();
+    for (int i = 0; i <= TaskPacking.MAX_KINDS; i++) {
+      Job job = job("job-" + i, "pool-" + i, null);
+      packing.track(job);
+      packing.observe("job-" + i, 2);
+      // The first kind stays in use, so the second is the one to go.
+      assertThat(packing.size(job("again-" + i, "pool-0", null))).isEqualTo(100);
+    }
+    assertThat(packing.size(job("new-1", "pool-1", null))).isEqualTo(1);
+    assertThat(packing.size(job("new-2", "pool-2", null))).isEqualTo(100);
   }
 
   @Test
