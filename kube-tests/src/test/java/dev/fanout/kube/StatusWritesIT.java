@@ -68,7 +68,12 @@ class StatusWritesIT {
    */
   private static final int WORKERS_TASKS = Integer.getInteger("fanout.statusWriters.tasks", 1_000);
 
-  private static final int[] WORKERS = {1, 4, 16, 64};
+  /** Worker counts, in order ({@code -Dfanout.statusWriters.workers=4,64} for fewer). */
+  private static final int[] WORKERS =
+      java.util.Arrays.stream(
+              System.getProperty("fanout.statusWriters.workers", "1,4,16,64").split(","))
+          .mapToInt(w -> Integer.parseInt(w.trim()))
+          .toArray();
 
   /** Whether each worker runs its Job informer, as workers do (their events cost CPU here). */
   private static final boolean INFORMERS =
@@ -102,7 +107,7 @@ class StatusWritesIT {
     kube.installCrd();
     kube.createNamespace(NS);
     Config config = Config.fromKubeconfig(Files.readString(kube.kubeconfig()));
-    for (int i = 0; i < WORKERS[WORKERS.length - 1]; i++) {
+    for (int i = 0; i < java.util.Arrays.stream(WORKERS).max().orElse(1); i++) {
       clients.add(new KubernetesClientBuilder().withConfig(config).build());
     }
   }

@@ -63,10 +63,10 @@ public final class StatusPath implements AutoCloseable {
 
   /**
    * Hands over the received task as succeeded, as the task runner does; first waits, as the poller
-   * does, while the backlog is at its limit.
+   * does, while the backlog is at its limit (stretched while a write waits out a pacing gap).
    */
   public void finish(Message message) throws InterruptedException {
-    while (writer.pending() >= BACKLOG_LIMIT) {
+    while (writer.pending() >= BACKLOG_LIMIT * writer.backlogStretch()) {
       writer.hurry();
       TimeUnit.MILLISECONDS.sleep(50);
     }

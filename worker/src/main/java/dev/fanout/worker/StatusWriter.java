@@ -32,11 +32,19 @@ final class StatusWriter implements AutoCloseable {
   /**
    * Tries of one write: a conflict is met again with a fresh read that takes in what finished
    * meanwhile, but not many times in a row: other workers are writing the Job, and trying again at
-   * once only adds to the refused writes. After that the batch waits out the Job's pacing gap.
+   * once only adds to the refused writes. After that the batch waits out the Job's pacing gap. A
+   * Job that has a gap gets one try a write: its writers already contend, and a refused try there
+   * counts as two conflicts (the gap doubles) rather than a read and a write more at once.
    */
   static final int WRITE_TRIES = 3;
 
   private static final long MAX_BACKOFF_MILLIS = 5_000;
+
+  /**
+   * The most a pacing gap multiplies a worker's backlog by: 8 × 400 outcomes at the defaults, a few
+   * MiB and a few seconds of tiny tasks to run again should the worker die holding them.
+   */
+  static final int MAX_BACKLOG_STRETCH = 8;
 
   /**
    * Writes a batch to a Job's status in at most {@code tries} tries, asking for it on each (after a
@@ -116,6 +124,17 @@ final class StatusWriter implements AutoCloseable {
     } finally {
       lock.unlock();
     }
+  }
+
+  /**
+   * How many times its usual backlog the worker may hold now: more while a Job's writes wait out a
+   * pacing gap, so that it goes on running tasks through the gap and its next write carries them
+   * all; with many workers on one Job, fewer, larger writes are what lets the status keep up
+   * (docs/status-writes.md). 1 when no Job has a gap; at most {@link #MAX_BACKLOG_STRETCH}.
+   */
+  int backlogStretch() {
+    long gapNanos = TimeUnit.MILLISECONDS.toNanos(pacing.longest());
+    return (int) Math.min(MAX_BACKLOG_STRETCH, 1 + gapNanos / intervalNanos);
   }
 
   /** Finished tasks not recorded yet: waiting for a write, or in one. */
@@ -232,7 +251,8 @@ final class StatusWriter implements AutoCloseable {
     try {
       // The cached copy only helps when it is this Job: the patcher takes another UID as gone.
       // Nor while writers contend: it is likely stale, and a stale copy costs a refused write.
-      Job cached = pacing.gap(uid) > 0 ? null : jobs.cached(task.namespace(), task.name());
+      boolean contended = pacing.gap(uid) > 0;
+      Job cached = contended ? null : jobs.cached(task.namespace(), task.name());
       if (cached != null && !task.jobUid().equals(cached.getMetadata().getUid())) {
         cached = null;
       }
@@ -243,12 +263,12 @@ final class StatusWriter implements AutoCloseable {
               task.jobUid(),
               task.total(),
               cached,
-              WRITE_TRIES,
+              contended ? 1 : WRITE_TRIES,
               finished);
     } catch (JobStatusWriter.ConflictException e) {
       // Other workers' writes came first every time: not an error, the Job is busy. The outcomes
       // wait, with what comes meanwhile, for the Job's gap to pass.
-      pace(uid, Math.max(tries[0], WRITE_TRIES));
+      pace(uid, Math.max(2, tries[0]));
       log.debug("Job {}: {} finished tasks wait for a quieter moment", ref, taken.size());
       buffer.putBackContended(new OutcomeBuffer.Batch(uid, taken, batch.failures()));
       return 0;

@@ -62,6 +62,11 @@ final class TaskPoller {
 
     /** The poller waits for the backlog: write now rather than at the end of the interval. */
     void hurry();
+
+    /** How many times its limit the backlog may be now (a status write's pacing gap): 1 or more. */
+    default int stretch() {
+      return 1;
+    }
   }
 
   TaskPoller(
@@ -122,7 +127,7 @@ final class TaskPoller {
       }
       // Checked again with the slots in hand: tasks that ended meanwhile joined the backlog. The
       // running ones may still join it: at most the concurrency more.
-      int room = backlogLimit - backlog.size();
+      int room = limit() - backlog.size();
       if (room < wanted) {
         slots.release(wanted - Math.max(0, room));
         if (room <= 0) {
@@ -182,7 +187,15 @@ final class TaskPoller {
     }
   }
 
-  /** Finished tasks waiting for their status write at which the worker stops receiving. */
+  /** The backlog at which the worker stops receiving now. */
+  private int limit() {
+    return backlogLimit * Math.max(1, backlog.stretch());
+  }
+
+  /**
+   * Finished tasks waiting for their status write at which the worker stops receiving, while no
+   * status write waits out a pacing gap ({@link Backlog#stretch}).
+   */
   static int backlogLimit(int concurrency) {
     return Math.max(BACKLOG_FACTOR * concurrency, MIN_BACKLOG);
   }
@@ -192,7 +205,7 @@ final class TaskPoller {
    * shrink means the status cannot be written: the API server is away, or refuses.
    */
   private boolean awaitBacklogBelowLimit() throws InterruptedException {
-    if (backlog.size() < backlogLimit) {
+    if (backlog.size() < limit()) {
       return true;
     }
     backlog.hurry();
@@ -200,7 +213,7 @@ final class TaskPoller {
     boolean told = false;
     while (!stopping) {
       int size = backlog.size();
-      if (size < backlogLimit) {
+      if (size < limit()) {
         if (told) {
           log.info("Receiving tasks again: {} finished tasks wait for their status write", size);
         }
@@ -210,7 +223,7 @@ final class TaskPoller {
         log.warn(
             "Not receiving tasks: {} finished tasks wait for their status write (at most {})",
             size,
-            backlogLimit);
+            limit());
         told = true;
       }
       TimeUnit.MILLISECONDS.sleep(BACKLOG_CHECK_MILLIS);

@@ -100,6 +100,11 @@ public final class Worker implements AutoCloseable {
           public void hurry() {
             writer.hurry();
           }
+
+          @Override
+          public int stretch() {
+            return writer.backlogStretch();
+          }
         };
     poller =
         new TaskPoller(

@@ -53,6 +53,11 @@ final class WritePacing {
     return gaps.getOrDefault(jobUid, 0L);
   }
 
+  /** The longest gap of any Job, before jitter; 0 when every Job's writes go through. */
+  synchronized long longest() {
+    return gaps.values().stream().mapToLong(Long::longValue).max().orElse(0);
+  }
+
   /** The Job is gone or finished: no write of it will follow. */
   synchronized void forget(String jobUid) {
     gaps.remove(jobUid);

@@ -44,6 +44,9 @@ class StatusWriterIT {
   private final AtomicInteger failuresLeft = new AtomicInteger(Integer.MAX_VALUE);
   private final AtomicInteger calls = new AtomicInteger();
 
+  /** The tries the last write was allowed. */
+  private final AtomicInteger lastTries = new AtomicInteger();
+
   /** Tries that the next write makes as if each met a conflict, before its real one. */
   private final AtomicInteger fakeConflicts = new AtomicInteger();
 
@@ -101,6 +104,7 @@ class StatusWriterIT {
     StatusWriter.StatusRecorder flaky =
         (namespace, name, uid, total, cached, tries, batch) -> {
           calls.incrementAndGet();
+          lastTries.set(tries);
           RuntimeException failure = failWith.get();
           if (failure != null && failuresLeft.getAndDecrement() > 0) {
             throw failure;
@@ -236,6 +240,33 @@ class StatusWriterIT {
     clock.advance(Duration.ofSeconds(1));
     await().atMost(Duration.ofSeconds(5)).until(() -> bed.depth(queues.tasksUrl()) == 0);
     assertThat(bed.status(job).getCompletedIndexes()).isEqualTo("0-2");
+  }
+
+  @Test
+  void whileAJobsWritesWaitOutAGapEachTriesOnceAndTheWorkerMayHoldMore() {
+    Job job = bed.createJob("team-h", "stretched", 2, spec -> {});
+    List<PendingOutcome> outcomes = finished(job, 2);
+    clock.stop();
+    assertThat(writer.backlogStretch()).isEqualTo(1);
+    // 16 conflicts: a gap of 16 steps (160 ms), more than one interval (100 ms here).
+    fakeConflicts.set(16);
+
+    writer.add(outcomes.get(0));
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> "0".equals(bed.status(job).getCompletedIndexes()));
+    assertThat(lastTries.get()).isEqualTo(StatusWriter.WRITE_TRIES);
+    assertThat(writer.backlogStretch()).as("1 + 160 ms / 100 ms").isEqualTo(2);
+
+    writer.add(outcomes.get(1));
+    clock.advance(Duration.ofSeconds(1));
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> "0-1".equals(bed.status(job).getCompletedIndexes()));
+    assertThat(lastTries.get())
+        .as("a Job with a gap: one try, then the batch waits for the next gap")
+        .isEqualTo(1);
+    assertThat(writer.backlogStretch()).as("a clean write halved the gap").isEqualTo(1);
   }
 
   @Test
