@@ -229,16 +229,18 @@ final class Rig implements AutoCloseable {
     if (pool == null && operatorHeap != null) {
       options.add("-Xmx" + operatorHeap);
     }
+    // A program started again under the same name (the operator of (3), or one that exited at
+    // start) gets a log and a profile of its own.
+    Path log = runDir.resolve(name + ".log");
+    String file = name;
+    for (int n = 2; Files.exists(log); n++) {
+      file = name + "." + n;
+      log = runDir.resolve(file + ".log");
+    }
     for (String option : extraJvmOptions) {
-      options.add(option.replace("{name}", runDir.resolve(name).toString()));
+      options.add(option.replace("{name}", runDir.resolve(file).toString()));
     }
     options.addAll(List.of("-jar", jar.toString()));
-    // A program started again under the same name (an operator that exited at start) gets a log
-    // of its own.
-    Path log = runDir.resolve(name + ".log");
-    for (int n = 2; Files.exists(log); n++) {
-      log = runDir.resolve(name + "." + n + ".log");
-    }
     ChildProcess process = ChildProcess.start(name, options, false, env, port, log);
     return new Node(process, gc, pool);
   }
