@@ -4,7 +4,10 @@ import dev.fanout.api.Job;
 import dev.fanout.api.JobStatus;
 import java.time.Clock;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Deque;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -64,20 +67,31 @@ final class FairWindow {
     }
 
     /**
-     * Tasks per second over the samples of the last PACE_MILLIS, from the earliest time they cover
-     * (at least a second): a burst on a pool idle until then has its pace from its first status
-     * write, not spread over ten seconds. -1 when nothing finished in that time.
+     * Tasks per second over the samples of the last PACE_MILLIS, over the time they cover (the
+     * union of their intervals, at least a second): the pool's pace while it worked. A burst on a
+     * pool idle until then has its pace from its first status write, and a Job that follows another
+     * after a pause is not held to the earlier Job's tasks spread over the pause. -1 when nothing
+     * finished in that time.
      */
     synchronized double perSecond(long now) {
       trim(now);
       if (finished.isEmpty()) {
         return -1;
       }
-      long from = Long.MAX_VALUE;
-      for (long[] sample : finished) {
-        from = Math.min(from, sample[0]);
+      List<long[]> byStart = new ArrayList<>(finished);
+      byStart.sort(Comparator.comparingLong(sample -> sample[0]));
+      long covered = 0;
+      long from = byStart.get(0)[0];
+      long to = byStart.get(0)[1];
+      for (long[] sample : byStart) {
+        if (sample[0] > to) {
+          covered += to - from;
+          from = sample[0];
+        }
+        to = Math.max(to, sample[1]);
       }
-      return sum * 1000.0 / Math.max(1_000, now - from);
+      covered += to - from;
+      return sum * 1000.0 / Math.max(1_000, covered);
     }
 
     private void trim(long now) {

@@ -211,10 +211,13 @@ public final class TaskFanout implements AutoCloseable {
   }
 
   /**
-   * Sends the Job's PENDING rows in rounds, reading them in index order from a cursor. Without a
-   * cap (parallelism or fair window) the rounds overlap: the next round's rows are read and noted
-   * while the current round's sends are under way, so the database work does not stop the sends.
-   * With a cap each round ends before the next is sized, from what is still in the queue.
+   * Sends the Job's PENDING rows in rounds, reading them in index order from a cursor. The rounds
+   * overlap: the next round's rows are read and noted while the current round's sends are under
+   * way, so the database work does not stop the sends. With a cap (parallelism or fair window),
+   * what is queued is counted once, then counted up with each round; a round that brings it within
+   * a round of the cap ends before the next is sized, from what is still in the queue counted
+   * again. (Ending every round there halved the fan-out of a Job whose fair window was far from
+   * full.)
    */
   private void pass(String uid, Slot slot) {
     Job job = slot.job;
@@ -250,10 +253,15 @@ public final class TaskFanout implements AutoCloseable {
           finish(uid, previous);
         }
         if (cap != null) {
-          Round round = inFlight;
-          inFlight = null;
-          finish(uid, round);
-          inQueue = inQueue(uid, slot.job);
+          // Counted up only (what finished meanwhile is not taken off), so never past the cap.
+          inQueue += pending.size();
+          if (cap - inQueue < CHUNK) {
+            // Near the cap: the round ends, and what is queued is counted again.
+            Round round = inFlight;
+            inFlight = null;
+            finish(uid, round);
+            inQueue = inQueue(uid, slot.job);
+          }
         }
       }
       if (inFlight != null) {

@@ -91,7 +91,22 @@ class FairWindowTest {
     window.forget("a");
     now = now.plusSeconds(1);
     window.observe(job("a", "default", 100_000));
-    assertThat(window.of("default")).as("100 tasks over 2 s, times 5 s").isEqualTo(250);
+    assertThat(window.of("default"))
+        .as("100 tasks in the 1 s it was seen at work, times 5 s")
+        .isEqualTo(500);
+  }
+
+  @Test
+  void aPauseBetweenJobsDoesNotSlowThePoolsPace() {
+    window.observe(job("first", "default", 0));
+    now = now.plusSeconds(2);
+    window.observe(job("first", "default", 4_000));
+    // Four seconds with nothing to do, then the next Job: 2,000 tasks a second in each.
+    now = now.plusSeconds(4);
+    window.observe(job("next", "default", 0));
+    now = now.plusSeconds(1);
+    window.observe(job("next", "default", 2_000));
+    assertThat(window.of("default")).as("6,000 tasks in 3 s of work, times 5 s").isEqualTo(10_000);
   }
 
   @Test
