@@ -249,13 +249,10 @@ final class StatusWriter implements AutoCloseable {
     JobStatusWriter.Result result;
     long t0 = System.nanoTime();
     try {
-      // The cached copy only helps when it is this Job: the patcher takes another UID as gone.
-      // Nor while writers contend: it is likely stale, and a stale copy costs a refused write.
+      // No cached copy while writers contend: it is likely stale, and a stale copy costs a
+      // refused write. (A copy of another Job of that name, the recorder reads past.)
       boolean contended = pacing.gap(uid) > 0;
       Job cached = contended ? null : jobs.cached(task.namespace(), task.name());
-      if (cached != null && !task.jobUid().equals(cached.getMetadata().getUid())) {
-        cached = null;
-      }
       result =
           recorder.record(
               task.namespace(),

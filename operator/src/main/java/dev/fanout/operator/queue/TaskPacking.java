@@ -114,15 +114,12 @@ public final class TaskPacking {
    * its probe what is left of {@link #PROBE_TASKS}, then 0 until the probe's outcomes are in.
    */
   public int room(Job job, long nowMillis) {
-    String uid = job.getMetadata().getUid();
-    long[] probe = probes.get(uid);
-    if (probe == null) {
-      if (!unknown(job)) {
-        return Integer.MAX_VALUE;
-      }
-      probe = probes.computeIfAbsent(uid, k -> new long[] {0, nowMillis});
+    if (!unknown(job)) {
+      return Integer.MAX_VALUE;
     }
-    if (!unknown(job) || nowMillis - probe[1] >= PROBE_WAIT_MILLIS) {
+    long[] probe =
+        probes.computeIfAbsent(job.getMetadata().getUid(), k -> new long[] {0, nowMillis});
+    if (nowMillis - probe[1] >= PROBE_WAIT_MILLIS) {
       return Integer.MAX_VALUE;
     }
     return (int) Math.max(0, PROBE_TASKS - probe[0]);
